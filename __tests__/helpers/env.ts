@@ -1,0 +1,39 @@
+/** The real test environment started by scripts/test-env: registries, their credentials, the base image. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {execFileSync} from 'node:child_process';
+import {randomBytes} from 'node:crypto';
+
+export interface TestEnv {
+  PI_REG_OPEN: string;
+  PI_REG_BASIC: string;
+  PI_REG_BASIC_USER: string;
+  PI_REG_BASIC_PASSWORD: string;
+  PI_REG_TLS: string;
+  PI_REG_TLS_USER: string;
+  PI_REG_TLS_PASSWORD: string;
+  PI_REG_TLS_CA: string;
+  PI_BASE_IMAGE: string;
+  PI_STATE_DIR: string;
+  [k: string]: string;
+}
+
+export function testEnv(): TestEnv {
+  const dir = process.env['PUBLISH_IMAGE_ENV_DIR'] || '/var/tmp/publish-image-env';
+  const file = path.join(dir, 'env.json');
+  if (!fs.existsSync(file)) throw new Error(`${file} is missing: run scripts/test-env up first (npm test does)`);
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as TestEnv;
+}
+
+/** A repository name no other test uses. */
+export function uniqueRepo(prefix: string): string {
+  return `e2e/${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+/** A cosign key pair in a temp dir. */
+export function cosignKeyPair(dir: string, password: string): {key: string; pub: string; keyPath: string; pubPath: string} {
+  execFileSync('cosign', ['generate-key-pair', '--output-key-prefix', path.join(dir, 'cosign')], {env: {...process.env, COSIGN_PASSWORD: password}, stdio: 'pipe'});
+  const keyPath = path.join(dir, 'cosign.key');
+  const pubPath = path.join(dir, 'cosign.pub');
+  return {key: fs.readFileSync(keyPath, 'utf8'), pub: fs.readFileSync(pubPath, 'utf8'), keyPath, pubPath};
+}

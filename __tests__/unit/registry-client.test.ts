@@ -1,0 +1,47 @@
+import {backoffDelay, parseChallenge, platformString, registryErrorText} from '../../src/registry-client';
+import {missingPlatforms} from '../../src/publish';
+
+test.each([
+  ['Basic realm="Registry Realm"', {scheme: 'basic', params: {realm: 'Registry Realm'}}],
+  [
+    'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:u/a:pull,push"',
+    {scheme: 'bearer', params: {realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:u/a:pull,push'}}
+  ],
+  ['', {scheme: '', params: {}}]
+])('parseChallenge(%j)', (header, expected) => {
+  expect(parseChallenge(header)).toEqual(expected);
+});
+
+test.each([
+  [Buffer.from('{"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]}'), 'DENIED: requested access to the resource is denied'],
+  [Buffer.from('plain text'), 'plain text']
+])('registryErrorText', (body, text) => {
+  expect(registryErrorText(body)).toBe(text);
+});
+
+test.each([
+  [1, 500, undefined, [250, 500]],
+  [3, 500, undefined, [1000, 2000]],
+  [2, 500, 3, [3000, 3000]]
+])('backoffDelay(attempt %d, base %d, retry-after %j) is within %j', (attempt, base, after, [lo, hi]) => {
+  const d = backoffDelay(attempt, base, after);
+  expect(d).toBeGreaterThanOrEqual(lo as number);
+  expect(d).toBeLessThanOrEqual(hi as number);
+});
+
+test.each([
+  [{os: 'linux', architecture: 'arm64', variant: 'v8'}, 'linux/arm64/v8'],
+  [undefined, 'unknown/unknown']
+])('platformString(%j)', (p, s) => {
+  expect(platformString(p)).toBe(s);
+});
+
+const entry = (architecture: string, variant?: string, os = 'linux') => ({digest: 'sha256:x', mediaType: 'm', size: 1, platform: {os, architecture, variant}});
+
+test.each([
+  [['linux/amd64', 'linux/arm64'], [entry('amd64'), entry('arm64', 'v8')], []],
+  [['linux/amd64', 'linux/arm64'], [entry('amd64'), entry('unknown', undefined, 'unknown')], ['linux/arm64']],
+  [['linux/arm/v7'], [entry('arm', 'v6')], ['linux/arm/v7']]
+])('missingPlatforms(%j)', (requested, entries, missing) => {
+  expect(missingPlatforms(requested, entries)).toEqual(missing);
+});

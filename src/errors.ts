@@ -1,0 +1,43 @@
+/** Bad configuration: names the input and says what is accepted. Nothing has been done when it is thrown. */
+export class InputError extends Error {
+  constructor(
+    public readonly input: string,
+    message: string
+  ) {
+    super(message.startsWith(input) ? message : `${input}: ${message}`);
+    this.name = 'InputError';
+  }
+}
+
+/** An external tool failed. `args` are already redacted; `hint` says what to check. */
+export class CommandError extends Error {
+  constructor(
+    public readonly command: string,
+    public readonly args: readonly string[],
+    public readonly exitCode: number,
+    public readonly stderrTail: string,
+    public readonly hint = ''
+  ) {
+    super(
+      `${command} ${args.join(' ')} failed with exit code ${exitCode}` +
+        (stderrTail ? `:\n${stderrTail}` : '') +
+        (hint ? `\n${hint}` : '')
+    );
+    this.name = 'CommandError';
+  }
+}
+
+/** A failure of a whole phase, with the phase's own explanation of what to check. */
+export class PhaseError extends Error {
+  constructor(
+    public readonly phase: string,
+    message: string
+  ) {
+    super(message);
+    this.name = 'PhaseError';
+  }
+}
+
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

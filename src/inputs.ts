@@ -1,0 +1,148 @@
+/**
+ * Every input of action.yml, read and validated once, into one typed, read-only object.
+ * Reading is a pure function of the environment (INPUT_* variables, as @actions/core reads them) so that tests
+ * can give a plain map. Names follow docker/metadata-action, login-action and build-push-action.
+ */
+import {InputError} from './errors';
+import {getList} from './input-list';
+import {parseRepository, Repository} from './reference';
+
+export type Env = Record<string, string | undefined>;
+
+export interface Inputs {
+  /** metadata-action's list inputs, split into entries */
+  images: string[];
+  tags: string[];
+  flavor: string[];
+  labels: string[];
+  annotations: string[];
+  sepTags: string;
+  sepLabels: string;
+  sepAnnotations: string;
+  githubToken: string;
+
+  /** login-action: one registry ('' = the registry of the images) */
+  registry: string;
+  username: string;
+  password: string;
+  logout: boolean;
+  /** several registries: YAML list of registry/username/password[/ca-cert] */
+  registryAuth: string;
+  /** PEM of the CA of `registry` */
+  caCert: string;
+  /** hosts allowed plain HTTP besides loopback */
+  insecureRegistries: string[];
+
+  /** build-push-action */
+  context: string;
+  file: string;
+  platforms: string[];
+  buildArgs: string[];
+  push: boolean;
+  builder: string;
+
+  /** cosign */
+  cosignKey: string;
+  cosignPassword: string;
+  tlogUpload: boolean;
+
+  dryRun: boolean;
+}
+
+/** The raw value of an input, as core.getInput reads it (trimmed unless asked not to). */
+export function readInput(env: Env, name: string, trim = true): string {
+  const v = env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '';
+  return trim ? v.trim() : v;
+}
+
+const TRUE = ['true', 'True', 'TRUE'];
+const FALSE = ['false', 'False', 'FALSE'];
+
+export function readBoolean(env: Env, name: string, fallback: boolean): boolean {
+  const v = readInput(env, name);
+  if (v === '') return fallback;
+  if (TRUE.includes(v)) return true;
+  if (FALSE.includes(v)) return false;
+  throw new InputError(name, `${name}: "${v}" is not a boolean; write true or false`);
+}
+
+function separator(env: Env, name: string): string {
+  const v = readInput(env, name, false);
+  return v === '' ? '\n' : v;
+}
+
+export function getInputs(env: Env): Inputs {
+  const list = (name: string): string[] => getList(readInput(env, name, false), {ignoreComma: true});
+  const lines = (name: string): string[] =>
+    readInput(env, name, false)
+      .split(/\r?\n/)
+      .map(s => s.trim())
+      .filter(s => s !== '');
+
+  const platforms = getList(readInput(env, 'platforms'));
+  for (const p of platforms) {
+    if (!/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(p)) {
+      throw new InputError('platforms', `platforms: "${p}" is not a platform; write os/arch[/variant], e.g. linux/amd64,linux/arm64`);
+    }
+  }
+  const buildArgs = lines('build-args');
+  for (const a of buildArgs) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(a)) {
+      throw new InputError('build-args', `build-args: "${a}" is not NAME=value; write one NAME=value per line`);
+    }
+  }
+
+  const inputs: Inputs = {
+    images: list('images'),
+    tags: list('tags'),
+    flavor: list('flavor'),
+    labels: list('labels'),
+    annotations: list('annotations'),
+    sepTags: separator(env, 'sep-tags'),
+    sepLabels: separator(env, 'sep-labels'),
+    sepAnnotations: separator(env, 'sep-annotations'),
+    githubToken: readInput(env, 'github-token'),
+
+    registry: readInput(env, 'registry'),
+    username: readInput(env, 'username'),
+    password: readInput(env, 'password', false),
+    logout: readBoolean(env, 'logout', true),
+    registryAuth: readInput(env, 'registry-auth', false),
+    caCert: readInput(env, 'ca-cert'),
+    insecureRegistries: getList(readInput(env, 'insecure-registries')),
+
+    context: readInput(env, 'context') || '.',
+    file: readInput(env, 'file'),
+    platforms,
+    buildArgs,
+    push: readBoolean(env, 'push', false),
+    builder: readInput(env, 'builder'),
+
+    cosignKey: readInput(env, 'cosign-key', false).trim(),
+    cosignPassword: readInput(env, 'cosign-password', false),
+    tlogUpload: readBoolean(env, 'tlog-upload', true),
+
+    dryRun: readBoolean(env, 'dry-run', false)
+  };
+  if (inputs.password !== '' && inputs.username === '') {
+    throw new InputError('username', 'username: a password was given without a username; set username (for GHCR: ${{ github.actor }})');
+  }
+  if (inputs.caCert !== '' && !inputs.caCert.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new InputError('ca-cert', 'ca-cert: expected a PEM certificate (-----BEGIN CERTIFICATE----- ...); pass the file content, not its path');
+  }
+  if (inputs.cosignPassword !== '' && inputs.cosignKey === '') {
+    throw new InputError('cosign-key', 'cosign-key: cosign-password was given but no cosign-key; pass the private key (PEM) from a secret');
+  }
+  return Object.freeze(inputs);
+}
+
+/** The enabled target repositories, from the metadata engine's lower-cased image names. */
+export function targetRepositories(images: readonly string[]): Repository[] {
+  const seen = new Map<string, Repository>();
+  for (const image of images) {
+    const r = parseRepository(image);
+    if (typeof r === 'string') throw new InputError('images', `images: ${r}`);
+    seen.set(`${r.registry}/${r.path}`, r);
+  }
+  return [...seen.values()];
+}

@@ -1,0 +1,273 @@
+/**
+ * The main step: inputs -> plan -> preflight (login, push rights, signing key) -> build -> publish -> sign ->
+ * verify -> outputs. One core.group per phase, one line per decision. Every failure a user can fix is found
+ * before the build.
+ */
+import * as core from '@actions/core';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {BuildPlan, buildArgs, runBuild} from './buildx';
+import * as cosign from './cosign';
+import {buildxConfigDir, createDockerConfig, dockerLogin, installDaemonCA, removeDaemonCA, removeDockerConfig} from './docker-config';
+import {CommandError, errorMessage, InputError, PhaseError} from './errors';
+import {Runner} from './exec';
+import {Env, getInputs, Inputs, targetRepositories} from './inputs';
+import {metadataEnvExports, metadataOutputs, nowFromEnv, resolveMetadata} from './metadata';
+import {Metadata} from './meta/types';
+import {checkPushAccess, deniedHintFromOutput} from './preflight';
+import {readLayout} from './oci-layout';
+import {publish, Published, pushByDigest, Target} from './publish';
+import {parseRepository, Repository} from './reference';
+import {parseInsecureRegistries, RegistryAuth, resolveAuths, uncoveredImages} from './registry-auth';
+import {RegistryClient} from './registry-client';
+import {PostState, saveState} from './state';
+import {renderSummary} from './summary';
+
+export interface Deps {
+  env: Env;
+  runner: Runner;
+}
+
+/** Registers a secret and each of its lines (multi-line secrets such as PEM keys are masked line by line). */
+function mask(secret: string): void {
+  if (!secret) return;
+  core.setSecret(secret);
+  for (const line of secret.split(/\r?\n/)) if (line.trim().length > 3) core.setSecret(line.trim());
+}
+
+type Timings = [string, number][];
+
+async function phase<T>(timings: Timings, name: string, fn: () => Promise<T>): Promise<T> {
+  const t0 = Date.now();
+  try {
+    return await core.group(name, fn);
+  } finally {
+    timings.push([name.toLowerCase(), Date.now() - t0]);
+  }
+}
+
+export async function main({env, runner}: Deps): Promise<void> {
+  const inputs = getInputs(env);
+  for (const s of [inputs.password, inputs.cosignKey, inputs.cosignPassword, inputs.githubToken]) mask(s);
+  const timings: Timings = [];
+
+  // --- metadata: tags, labels, annotations (pure engine, facts from the runner and the GitHub API)
+  const meta = await phase(timings, 'Metadata', async () => {
+    const m = await resolveMetadata({inputs, env, githubToken: inputs.githubToken, now: nowFromEnv(env)});
+    for (const w of m.warnings) core.warning(w);
+    core.info(`version: ${m.version.main ?? '(none)'}`);
+    for (const t of m.tags) core.info(`tag: ${t}`);
+    return m;
+  });
+  const metaOut = metadataOutputs(meta, {tags: inputs.sepTags, labels: inputs.sepLabels, annotations: inputs.sepAnnotations});
+  for (const [k, v] of Object.entries(metaOut)) core.setOutput(k, v);
+  for (const [k, v] of Object.entries(metadataEnvExports(metaOut, env))) core.exportVariable(k, v);
+
+  // --- plan
+  const repos = targetRepositories(meta.images);
+  const targets: Target[] = meta.images.map(image => ({image, repo: parseRepository(image) as Repository}));
+  const auths = resolveAuths(inputs, repos);
+  for (const a of auths) mask(a.password);
+  const insecure = parseInsecureRegistries(inputs.insecureRegistries);
+  const pushing = inputs.push && targets.length > 0;
+  const signing = inputs.cosignKey !== '' && pushing;
+  if (inputs.push && targets.length === 0) {
+    throw new InputError('images', 'images: push is true but no image is enabled; list at least one image (e.g. ghcr.io/owner/app)');
+  }
+  if (pushing) {
+    const missing = uncoveredImages(targets, auths);
+    if (missing.length) {
+      throw new InputError(
+        'registry-auth',
+        missing.map(m => `images: no credentials for ${m.registry} (image ${m.image})`).join('\n') +
+          '\nAdd them with registry/username/password or a registry-auth entry; an entry with no username (`- registry: <host>`) pushes anonymously.'
+      );
+    }
+  }
+  const registries = [...new Set(repos.map(r => r.registry))];
+  core.info(
+    `plan: ${registries.length} ${registries.length === 1 ? 'registry' : 'registries'}, ${meta.tagNames.length} tags, ` +
+      `${inputs.platforms.length || 1} platform(s) (${inputs.platforms.join(', ') || "the runner's"}), ` +
+      `push: ${pushing ? 'yes' : 'no'}, sign: ${signing ? 'key' : 'no'}${inputs.dryRun ? ', dry run' : ''}`
+  );
+  if (pushing && meta.tagNames.length === 0) core.notice('No tag rule matched this event: the image is pushed by digest only.');
+
+  const runnerTemp = env['RUNNER_TEMP'] || os.tmpdir();
+  fs.mkdirSync(runnerTemp, {recursive: true});
+  const workDir = fs.mkdtempSync(path.join(runnerTemp, 'publish-image-'));
+  const plan: BuildPlan = {
+    context: inputs.context,
+    file: inputs.file,
+    platforms: inputs.platforms,
+    buildArgs: inputs.buildArgs,
+    labels: meta.labels,
+    builder: inputs.builder,
+    ociLayout: pushing ? path.join(workDir, 'oci-layout') : '',
+    localTags: pushing ? [] : meta.tags,
+    metadataFile: path.join(workDir, 'metadata.json'),
+    iidFile: path.join(workDir, 'iid.txt')
+  };
+
+  if (inputs.dryRun) {
+    try {
+      await core.group('Plan (dry run)', () => {
+        for (const a of auths) core.info(a.username ? `login: docker login --username ${a.username} --password-stdin ${a.registry}` : `login: ${a.registry} anonymously`);
+        core.info(`build: docker ${buildArgs(plan).join(' ')}`);
+        if (pushing) for (const t of targets) core.info(`tag: ${t.image}:{${meta.tagNames.join(',')}} -> the pushed digest`);
+        if (signing) for (const t of targets) core.info(`sign: cosign ${cosign.signArgs(`${t.image}@<digest>`, {tlogUpload: inputs.tlogUpload, plainHttp: false}).join(' ')}`);
+        return Promise.resolve();
+      });
+      await writeSummary({meta, inputs, published: undefined, signatures: {}, verifyCommands: [], timings, reason: 'dry run'});
+    } finally {
+      fs.rmSync(workDir, {recursive: true, force: true});
+    }
+    return;
+  }
+
+  const state: PostState = {dockerConfig: createDockerConfig(runnerTemp, env), registries: auths.filter(a => a.username).map(a => a.registry), logout: inputs.logout, daemonCAs: []};
+  saveState(state);
+  if (!inputs.logout) core.exportVariable('DOCKER_CONFIG', state.dockerConfig);
+  const toolEnv: Record<string, string> = {DOCKER_CONFIG: state.dockerConfig, BUILDX_CONFIG: buildxConfigDir(env)};
+  const client = new RegistryClient({
+    credentials: new Map(auths.filter(a => a.username).map(a => [a.registry, {username: a.username, password: a.password}])),
+    caCerts: new Map(auths.filter(a => a.caCert).map(a => [a.registry, a.caCert])),
+    insecure,
+    env,
+    log: s => core.info(s)
+  });
+  try {
+    const publicKey = await phase(timings, 'Preflight', () => preflight({inputs, auths, targets, pushing, signing, client, runner, state, toolEnv}));
+    const cosignEnv = {...toolEnv, COSIGN_PRIVATE_KEY: inputs.cosignKey, COSIGN_PASSWORD: inputs.cosignPassword};
+
+    const built = await phase(timings, 'Build', async () => {
+      try {
+        return await runBuild(runner, plan, toolEnv);
+      } catch (e) {
+        const denied = e instanceof CommandError ? deniedHintFromOutput(e.stderrTail, targets, auths) : '';
+        if (denied) throw new PhaseError('build', `${errorMessage(e)}\n${denied}`);
+        throw e;
+      }
+    });
+    core.setOutput('imageid', built.imageId);
+    core.setOutput('metadata', JSON.stringify(built.metadata));
+
+    let published: Published | undefined;
+    if (pushing) {
+      if (!built.digest) throw new Error('buildx reported no digest for the pushed image (containerimage.digest is missing from its metadata file)');
+      const digest = built.digest;
+      published = await phase(timings, 'Publish', async () => {
+        await pushByDigest(client, targets, readLayout(plan.ociLayout, digest), plan.ociLayout, s => core.info(s));
+        return publish(client, targets, digest, meta.tagNames, inputs.platforms, s => core.info(s));
+      });
+    }
+
+    const signatures: Record<string, string> = {};
+    const verifyCommands: string[] = [];
+    if (published && signing) {
+      const digest = published.digest;
+      await phase(timings, 'Sign', async () => {
+        const signed = new Set<string>();
+        for (const t of targets) {
+          const repoKey = `${t.repo.registry}/${t.repo.path}`;
+          if (signed.has(repoKey)) continue;
+          signed.add(repoKey);
+          const ref = `${t.image}@${digest}`;
+          const o = {tlogUpload: inputs.tlogUpload, plainHttp: await client.plainHttp(t.repo.registry)};
+          await cosign.sign(runner, ref, o, cosignEnv);
+          core.info(`signed ${ref}`);
+          await cosign.verify(runner, ref, o, {...toolEnv, COSIGN_PUBLIC_KEY: publicKey});
+          core.info(`verified ${ref}`);
+          signatures[ref] = `${t.image}:${digest.replace(':', '-')}.sig`;
+          verifyCommands.push(cosign.verifyCommand(ref, o));
+        }
+      });
+    }
+
+    core.setOutput('digest', published?.digest ?? '');
+    core.setOutput('platform-digests', JSON.stringify(published?.platformDigests ?? {}));
+    core.setOutput('refs', (published?.refs ?? []).join('\n'));
+    core.setOutput('signatures', JSON.stringify(signatures));
+    core.setOutput('cosign-verify-commands', verifyCommands.join('\n'));
+    const reason = pushing ? '' : inputs.push ? 'no image is enabled' : 'push is false';
+    if (!published) core.notice(`No digest output: nothing was pushed (${reason}).`);
+    await writeSummary({meta, inputs, published, signatures, verifyCommands, timings, reason});
+  } finally {
+    await client.close();
+    fs.rmSync(workDir, {recursive: true, force: true});
+    if (inputs.logout) {
+      for (const p of await removeDockerConfig(runner, state.dockerConfig, state.registries)) core.warning(p);
+      for (const f of state.daemonCAs) await removeDaemonCA(runner, f);
+    }
+  }
+}
+
+interface PreflightArgs {
+  inputs: Inputs;
+  auths: RegistryAuth[];
+  targets: Target[];
+  pushing: boolean;
+  signing: boolean;
+  client: RegistryClient;
+  runner: Runner;
+  state: PostState;
+  toolEnv: Record<string, string>;
+}
+
+/** Logins, push rights, the signing key: everything that can be refused, before the build. Returns the public key. */
+async function preflight(a: PreflightArgs): Promise<string> {
+  for (const auth of a.auths) {
+    if (auth.caCert) {
+      const file = await installDaemonCA(a.runner, auth.registry, auth.caCert);
+      if (file) {
+        a.state.daemonCAs.push(file);
+        saveState(a.state);
+      }
+      core.info(`${auth.registry}: trusting the CA from ca-cert (daemon and this step only)`);
+    }
+    if (!auth.username) {
+      core.info(`${auth.registry}: anonymous`);
+      continue;
+    }
+    await dockerLogin(a.runner, a.state.dockerConfig, auth);
+    core.info(`${auth.registry}: logged in as ${auth.username}`);
+  }
+  if (a.pushing) await checkPushAccess(a.client, a.targets, a.auths, s => core.info(s));
+  if (!a.signing) return '';
+  const pem = await cosign.publicKey(a.runner, {...a.toolEnv, COSIGN_PRIVATE_KEY: a.inputs.cosignKey, COSIGN_PASSWORD: a.inputs.cosignPassword});
+  core.info('cosign-key opens with cosign-password');
+  return pem;
+}
+
+async function writeSummary(a: {
+  meta: Metadata;
+  inputs: Inputs;
+  published: Published | undefined;
+  signatures: Record<string, string>;
+  verifyCommands: string[];
+  timings: Timings;
+  reason: string;
+}): Promise<void> {
+  if (!process.env['GITHUB_STEP_SUMMARY']) return;
+  const md = renderSummary({
+    images: a.meta.images,
+    version: a.meta.version.main ?? '',
+    tags: a.meta.tags,
+    digest: a.published?.digest ?? '',
+    platformDigests: a.published?.platformDigests ?? {},
+    size: a.published?.size ?? 0,
+    refs: a.published?.refs ?? [],
+    signatures: a.signatures,
+    verifyCommands: a.verifyCommands,
+    notPushedReason: a.reason,
+    timings: a.timings,
+    dryRun: a.inputs.dryRun
+  });
+  try {
+    await core.summary.addRaw(md).write();
+  } catch (e) {
+    core.warning(`could not write the job summary: ${errorMessage(e)}`);
+  }
+}
+
+

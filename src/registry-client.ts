@@ -1,0 +1,343 @@
+/**
+ * A small client for the Registry HTTP API (OCI distribution spec), with undici: manifests by digest and by tag,
+ * the Basic/Bearer auth challenge, bounded retries of transient failures. The engine pushes the blobs; this client
+ * points tags at digests and checks what landed.
+ */
+import {createHash} from 'node:crypto';
+import {Readable} from 'node:stream';
+import {rootCertificates} from 'node:tls';
+import {Dispatcher, EnvHttpProxyAgent, request} from 'undici';
+import {apiHost, isLoopbackHost, Repository} from './reference';
+
+export const MANIFEST_TYPES = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.v2+json'
+];
+const INDEX_TYPES = new Set(MANIFEST_TYPES.slice(0, 2));
+
+export interface Manifest {
+  digest: string;
+  mediaType: string;
+  body: Buffer;
+}
+
+export interface Platform {
+  os: string;
+  architecture: string;
+  variant?: string;
+}
+
+export interface IndexEntry {
+  digest: string;
+  mediaType: string;
+  size: number;
+  platform?: Platform;
+  annotations?: Record<string, string>;
+}
+
+export interface RegistryOptions {
+  /** credentials per canonical registry */
+  credentials?: ReadonlyMap<string, {username: string; password: string}>;
+  /** PEM CA bundles per canonical registry */
+  caCerts?: ReadonlyMap<string, string>;
+  /** attempts after the first, for transient failures */
+  retries?: number;
+  /** base of the jittered exponential backoff, ms */
+  backoffMs?: number;
+  log?: (line: string) => void;
+  userAgent?: string;
+  /** hosts allowed plain HTTP besides loopback ones (insecure-registries) */
+  insecure?: readonly string[];
+  /** proxy settings (HTTPS_PROXY, HTTP_PROXY, NO_PROXY), for messages; undici reads them itself */
+  env?: Record<string, string | undefined>;
+}
+
+export class RegistryError extends Error {
+  constructor(
+    message: string,
+    public readonly status: number,
+    public readonly transient: boolean,
+    /** the registry's own words (errors[].code: message) */
+    public readonly detail = ''
+  ) {
+    super(message);
+    this.name = 'RegistryError';
+  }
+}
+
+const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+export function sha256(body: Buffer): string {
+  return `sha256:${createHash('sha256').update(body).digest('hex')}`;
+}
+
+export function platformString(p: Platform | undefined): string {
+  if (!p) return 'unknown/unknown';
+  return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
+}
+
+/** Parses `WWW-Authenticate: Bearer realm="...",service="...",scope="..."`. */
+export function parseChallenge(header: string): {scheme: string; params: Record<string, string>} {
+  const m = /^(\w+)\s*(.*)$/s.exec(header.trim());
+  const params: Record<string, string> = {};
+  if (!m) return {scheme: '', params};
+  for (const p of (m[2] ?? '').matchAll(/(\w+)=(?:"([^"]*)"|([^,\s]*))/g)) {
+    params[(p[1] ?? '').toLowerCase()] = p[2] ?? p[3] ?? '';
+  }
+  return {scheme: (m[1] ?? '').toLowerCase(), params};
+}
+
+/** Backoff before attempt n (1-based): base * 2^(n-1), with full jitter in [50%, 100%]. */
+export function backoffDelay(attempt: number, baseMs: number, retryAfterSeconds?: number): number {
+  if (retryAfterSeconds !== undefined && Number.isFinite(retryAfterSeconds)) return Math.min(retryAfterSeconds * 1000, 60_000);
+  const ceiling = baseMs * 2 ** (attempt - 1);
+  return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+}
+
+/** A request body: bytes, or a factory of streams (called again for each attempt). */
+export type Body = Buffer | (() => Readable);
+
+interface Response {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+export class RegistryClient {
+  private readonly tokens = new Map<string, string>();
+  private readonly schemes = new Map<string, string>();
+  private readonly dispatchers = new Map<string, Dispatcher>();
+  private readonly retries: number;
+  private readonly backoffMs: number;
+
+  constructor(private readonly opts: RegistryOptions = {}) {
+    this.retries = opts.retries ?? 3;
+    this.backoffMs = opts.backoffMs ?? 500;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.dispatchers.values()].map(d => d.close()));
+  }
+
+  /** Manifest by tag or digest; undefined when the registry says it does not exist. */
+  async getManifest(repo: Repository, reference: string, method: 'GET' | 'HEAD' = 'GET'): Promise<Manifest | undefined> {
+    const res = await this.call(repo, method, `/manifests/${reference}`, {accept: MANIFEST_TYPES.join(', ')}, undefined, [404]);
+    if (res.status === 404) return undefined;
+    const mediaType = (res.headers['content-type'] ?? '').split(';')[0] ?? '';
+    const digest = method === 'GET' ? sha256(res.body) : (res.headers['docker-content-digest'] ?? '');
+    return {digest, mediaType, body: res.body};
+  }
+
+  /** Points `tag` at the manifest `m` (one request, no race with other writers of other tags). */
+  async putManifest(repo: Repository, tag: string, m: Manifest): Promise<string> {
+    const res = await this.call(repo, 'PUT', `/manifests/${tag}`, {'content-type': m.mediaType}, m.body);
+    return res.headers['docker-content-digest'] ?? m.digest;
+  }
+
+  /** The entries of an index (empty for a single-platform manifest). */
+  static indexEntries(m: Manifest): IndexEntry[] {
+    if (!INDEX_TYPES.has(m.mediaType)) return [];
+    const parsed = JSON.parse(m.body.toString('utf8')) as {manifests?: IndexEntry[]};
+    return parsed.manifests ?? [];
+  }
+
+  static isIndex(m: Manifest): boolean {
+    return INDEX_TYPES.has(m.mediaType);
+  }
+
+  /** True when the repository holds the blob. */
+  async hasBlob(repo: Repository, digest: string): Promise<boolean> {
+    const res = await this.call(repo, 'HEAD', `/blobs/${digest}`, {}, undefined, [404]);
+    return res.status !== 404;
+  }
+
+  /**
+   * Uploads a blob by digest: a cross-repository mount from `mountFrom` (same registry) when given and allowed,
+   * else a monolithic upload. Idempotent: a blob already there is not sent again.
+   */
+  async pushBlob(repo: Repository, digest: string, size: number, body: Body, mountFrom?: string): Promise<'exists' | 'mounted' | 'uploaded'> {
+    if (await this.hasBlob(repo, digest)) return 'exists';
+    const query = mountFrom && mountFrom !== repo.path ? `?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(mountFrom)}` : '';
+    const start = await this.call(repo, 'POST', `/blobs/uploads/${query}`, {'content-length': '0'});
+    if (start.status === 201) return 'mounted';
+    const location = start.headers['location'];
+    if (!location) throw new RegistryError(`${repo.registry}/${repo.path}: the registry opened an upload without a Location`, start.status, false);
+    const sep = location.includes('?') ? '&' : '?';
+    await this.call(repo, 'PUT', `${location}${sep}digest=${encodeURIComponent(digest)}`, {'content-type': 'application/octet-stream', 'content-length': String(size)}, body);
+    return 'uploaded';
+  }
+
+  /** Checks the account may push: opens a blob upload (needs the push scope) and cancels it. */
+  async checkPush(repo: Repository): Promise<void> {
+    const res = await this.call(repo, 'POST', '/blobs/uploads/', {'content-length': '0'});
+    const location = res.headers['location'];
+    if (!location) return;
+    const host = apiHost(repo.registry);
+    const url = new URL(location, `${await this.scheme(host)}://${host}`);
+    await this.send(host, 'DELETE', url.toString(), {}, undefined, this.tokens.get(this.tokenKey(repo))).catch(() => undefined);
+  }
+
+  /** True when the registry answers plain HTTP only (a loopback registry without TLS). */
+  async plainHttp(registry: string): Promise<boolean> {
+    return (await this.scheme(apiHost(registry))) === 'http';
+  }
+
+  private async scheme(host: string): Promise<string> {
+    const known = this.schemes.get(host);
+    if (known) return known;
+    let scheme = 'https';
+    if (isLoopbackHost(host) || this.opts.insecure?.includes(host)) {
+      // Docker talks plain HTTP to loopback and insecure registries that do not speak TLS; so do we. Nothing else.
+      try {
+        await request(`https://${host}/v2/`, {method: 'GET', dispatcher: this.dispatcher(host), headersTimeout: 10_000});
+      } catch (e) {
+        const code = (e as {code?: string}).code ?? '';
+        if (!/CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) scheme = 'http';
+      }
+    }
+    this.schemes.set(host, scheme);
+    return scheme;
+  }
+
+  private dispatcher(host: string): Dispatcher {
+    let d = this.dispatchers.get(host);
+    if (!d) {
+      const registry = host === 'registry-1.docker.io' ? 'docker.io' : host;
+      const ca = this.opts.caCerts?.get(registry);
+      // Honours HTTPS_PROXY / HTTP_PROXY / NO_PROXY as the engine does; the CA serves direct and proxied TLS alike.
+      const tls = ca ? {ca: [...systemCAs(), ca]} : {};
+      d = new EnvHttpProxyAgent({connect: {...tls, timeout: 15_000}, requestTls: tls, headersTimeout: 30_000, bodyTimeout: 60_000});
+      this.dispatchers.set(host, d);
+    }
+    return d;
+  }
+
+  private async call(repo: Repository, method: string, suffix: string, headers: Record<string, string>, body?: Body, okStatuses: number[] = []): Promise<Response> {
+    const host = apiHost(repo.registry);
+    const origin = `${await this.scheme(host)}://${host}`;
+    // suffix is a path below the repository, or an absolute upload location the registry handed out
+    const url = /^https?:\/\//.test(suffix) || suffix.startsWith('/v2/') ? new URL(suffix, origin).toString() : `${origin}/v2/${repo.path}${suffix}`;
+    const what = `${method} ${repo.registry}/${repo.path}${suffix.startsWith('/') && !suffix.startsWith('/v2/') ? suffix : ' (upload)'}`;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        let res = await this.send(host, method, url, headers, body, this.tokens.get(this.tokenKey(repo)));
+        if (res.status === 401) {
+          const auth = await this.authorize(repo, res.headers['www-authenticate'] ?? '');
+          res = await this.send(host, method, url, headers, body, auth);
+        }
+        if ((res.status >= 200 && res.status < 300) || okStatuses.includes(res.status)) return res;
+        const detail = registryErrorText(res.body);
+        const transient = res.status >= 500 || res.status === 429 || res.status === 408;
+        const err = new RegistryError(`${what}: ${res.status}${detail ? ` ${detail}` : ''}`, res.status, transient, detail);
+        if (!transient || attempt >= this.retries) throw err;
+        const retryAfter = res.headers['retry-after'] ? Number(res.headers['retry-after']) : undefined;
+        await this.pause(attempt + 1, err.message, retryAfter);
+      } catch (e) {
+        if (e instanceof RegistryError) {
+          if (!e.transient || attempt >= this.retries) throw e;
+          continue;
+        }
+        const code = (e as {code?: string; cause?: {code?: string}}).code ?? (e as {cause?: {code?: string}}).cause?.code ?? '';
+        const message = `${what}: ${(e as Error).message}${code ? ` (${code})` : ''}. ${networkHint(host, code, this.opts.env ?? process.env)}`;
+        if (!TRANSIENT_CODES.has(code) || attempt >= this.retries) throw new RegistryError(message, 0, TRANSIENT_CODES.has(code));
+        await this.pause(attempt + 1, message);
+      }
+    }
+  }
+
+  private async pause(attempt: number, why: string, retryAfter?: number): Promise<void> {
+    const ms = backoffDelay(attempt, this.backoffMs, retryAfter);
+    this.opts.log?.(`retry ${attempt}/${this.retries} in ${(ms / 1000).toFixed(1)}s: ${why}`);
+    await new Promise(r => setTimeout(r, ms));
+  }
+
+  private tokenKey(repo: Repository): string {
+    return `${repo.registry}/${repo.path}`;
+  }
+
+  private async send(host: string, method: string, url: string, headers: Record<string, string>, body: Body | undefined, auth: string | undefined): Promise<Response> {
+    const h: Record<string, string> = {'user-agent': this.opts.userAgent ?? 'publish-image', ...headers};
+    if (auth) h['authorization'] = auth;
+    const payload = typeof body === 'function' ? body() : body;
+    const res = await request(url, {method: method as Dispatcher.HttpMethod, headers: h, body: payload, dispatcher: this.dispatcher(host)});
+    const buf = Buffer.from(await res.body.arrayBuffer());
+    const flat: Record<string, string> = {};
+    for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) flat[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+    return {status: res.statusCode, headers: flat, body: buf};
+  }
+
+  /** Answers an auth challenge: Basic with the credentials, or a Bearer token for pull,push on the repository. */
+  private async authorize(repo: Repository, challenge: string): Promise<string | undefined> {
+    const cred = this.opts.credentials?.get(repo.registry);
+    const basic = cred ? `Basic ${Buffer.from(`${cred.username}:${cred.password}`).toString('base64')}` : undefined;
+    const {scheme, params} = parseChallenge(challenge);
+    let auth: string | undefined;
+    if (scheme === 'basic') {
+      auth = basic;
+    } else if (scheme === 'bearer' && params['realm']) {
+      const u = new URL(params['realm']);
+      if (params['service']) u.searchParams.set('service', params['service']);
+      u.searchParams.set('scope', `repository:${repo.path}:pull,push`);
+      const res = await request(u, {method: 'GET', headers: basic ? {authorization: basic} : {}, dispatcher: this.dispatcher(u.host)});
+      const text = await res.body.text();
+      if (res.statusCode !== 200) {
+        throw new RegistryError(`token service ${u.origin}${u.pathname} for ${repo.registry}/${repo.path}: ${res.statusCode} ${registryErrorText(Buffer.from(text))}`, res.statusCode, res.statusCode >= 500);
+      }
+      const tok = JSON.parse(text) as {token?: string; access_token?: string};
+      const token = tok.token ?? tok.access_token;
+      auth = token ? `Bearer ${token}` : undefined;
+    }
+    if (auth) this.tokens.set(this.tokenKey(repo), auth);
+    return auth;
+  }
+}
+
+let cas: string[] | undefined;
+function systemCAs(): string[] {
+  cas ??= [...rootCertificates];
+  return cas;
+}
+
+/** The proxy a request to host goes through, as HTTPS_PROXY / NO_PROXY say ('' = direct). */
+export function proxyFor(host: string, env: Record<string, string | undefined>): string {
+  const noProxy = (env['NO_PROXY'] ?? env['no_proxy'] ?? '').split(',').map(s => s.trim()).filter(Boolean);
+  const name = host.replace(/:\d+$/, '');
+  if (noProxy.some(n => n === '*' || name === n.replace(/^\./, '') || name.endsWith(n.startsWith('.') ? n : `.${n}`))) return '';
+  return env['HTTPS_PROXY'] ?? env['https_proxy'] ?? env['HTTP_PROXY'] ?? env['http_proxy'] ?? '';
+}
+
+/** What to check after a connection-level failure, naming the host and the proxy in use. */
+export function networkHint(host: string, code: string, env: Record<string, string | undefined>): string {
+  const proxy = proxyFor(host, env);
+  const via = proxy ? `through the proxy ${redactUrl(proxy)}` : 'directly (no proxy)';
+  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|EPROTO/.test(code)) {
+    return `The TLS handshake with ${host} ${via} failed: if the registry has its own CA, pass it in ca-cert${proxy ? '; a TLS-intercepting proxy needs its CA too' : ''}.`;
+  }
+  if (/TIMEOUT|ETIMEDOUT/.test(code)) return `Connecting to ${host} ${via} timed out: check the host and port, the firewall, and HTTPS_PROXY / NO_PROXY.`;
+  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(code)) return `Could not connect to ${host} ${via}: check the host name and port${proxy ? ', and that the proxy is up' : ''}.`;
+  return `Connection to ${host} ${via} failed.`;
+}
+
+function redactUrl(u: string): string {
+  try {
+    const url = new URL(u);
+    if (url.password) url.password = '***';
+    return url.toString().replace(/\/$/, '');
+  } catch {
+    return u;
+  }
+}
+
+/** The `errors[].message` of a registry error body, or its first 200 characters. */
+export function registryErrorText(body: Buffer): string {
+  const text = body.toString('utf8').trim();
+  try {
+    const parsed = JSON.parse(text) as {errors?: {code?: string; message?: string}[]};
+    if (parsed.errors?.length) return parsed.errors.map(e => [e.code, e.message].filter(Boolean).join(': ')).join('; ');
+  } catch {
+    // not JSON
+  }
+  return text.slice(0, 200);
+}

@@ -1,0 +1,31 @@
+/** What the main step hands to the post step (GITHUB_STATE), read lazily. Never holds a secret. */
+import * as core from '@actions/core';
+
+export interface PostState {
+  /** private DOCKER_CONFIG directory ('' when none was made) */
+  dockerConfig: string;
+  registries: string[];
+  logout: boolean;
+  /** CA files this step installed for the daemon (removed by post) */
+  daemonCAs: string[];
+}
+
+const KEY = 'publish-image';
+
+export function isPost(env: Record<string, string | undefined>): boolean {
+  return env['STATE_isPost'] === 'true';
+}
+
+export function markMainStarted(): void {
+  core.saveState('isPost', 'true');
+}
+
+export function saveState(s: PostState): void {
+  core.saveState(KEY, JSON.stringify(s));
+}
+
+export function readState(env: Record<string, string | undefined>): PostState | undefined {
+  const raw = env[`STATE_${KEY}`];
+  if (!raw) return undefined;
+  return JSON.parse(raw) as PostState;
+}

@@ -1,0 +1,51 @@
+/** The job summary: one readable table of what landed, or why nothing did. Pure: returns markdown. */
+
+export interface SummaryData {
+  images: string[];
+  version: string;
+  tags: string[];
+  digest: string;
+  platformDigests: Record<string, string>;
+  size: number;
+  refs: string[];
+  signatures: Record<string, string>;
+  verifyCommands: string[];
+  notPushedReason: string;
+  timings: [string, number][];
+  dryRun: boolean;
+}
+
+const esc = (s: string): string => s.replace(/\|/g, '\\|');
+
+export function humanSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB'];
+  let v = bytes;
+  let u = -1;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v.toFixed(1)} ${units[u]}`;
+}
+
+export function renderSummary(d: SummaryData): string {
+  const out: string[] = ['## publish-image', ''];
+  if (d.dryRun) out.push('> Dry run: nothing was built, pushed or signed.', '');
+  else if (!d.digest) out.push(`> Nothing was pushed: ${d.notPushedReason}`, '');
+  out.push('| | |', '|---|---|');
+  out.push(`| version | \`${esc(d.version || '(none)')}\` |`);
+  out.push(`| images | ${d.images.map(i => `\`${esc(i)}\``).join('<br>') || '(none)'} |`);
+  out.push(`| tags | ${d.tags.map(t => `\`${esc(t)}\``).join('<br>') || '(none)'} |`);
+  if (d.digest) {
+    out.push(`| digest | \`${d.digest}\` |`);
+    for (const [p, dg] of Object.entries(d.platformDigests)) out.push(`| ${esc(p)} | \`${dg}\` |`);
+    out.push(`| size | ${humanSize(d.size)} |`);
+  }
+  for (const [ref, sig] of Object.entries(d.signatures)) out.push(`| signed | \`${esc(ref)}\` → \`${esc(sig)}\` |`);
+  if (d.timings.length) out.push(`| time | ${d.timings.map(([p, ms]) => `${p} ${(ms / 1000).toFixed(1)}s`).join(' · ')} |`);
+  if (d.verifyCommands.length) {
+    out.push('', 'Verify:', '', '```sh', ...d.verifyCommands, '```');
+  }
+  return out.join('\n') + '\n';
+}
