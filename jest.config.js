@@ -14,8 +14,9 @@ module.exports = {
       testEnvironment: 'node',
       roots: ['<rootDir>/__tests__/e2e'],
       testMatch: ['**/*.e2e.test.ts'],
-      transform: {'^.+\\.ts$': tsJest},
-      testTimeout: 0
+      transform: {'^.+\\.ts$': tsJest}
     }
-  ]
+  ],
+  // End-to-end tests run real builds: no practical time limit (an hour).
+  testTimeout: 3_600_000
 };

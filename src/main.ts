@@ -68,7 +68,7 @@ export async function main({env, runner}: Deps): Promise<void> {
   const repos = targetRepositories(meta.images);
   const targets: Target[] = meta.images.map(image => ({image, repo: parseRepository(image) as Repository}));
   const auths = resolveAuths(inputs, repos);
-  for (const a of auths) mask(a.password);
+  for (const a of auths) if (a.password !== inputs.password) mask(a.password);
   const insecure = parseInsecureRegistries(inputs.insecureRegistries);
   const pushing = inputs.push && targets.length > 0;
   const signing = inputs.cosignKey !== '' && pushing;

@@ -61,6 +61,7 @@ export function isValidTag(tag: string): boolean {
 }
 
 export function isLoopbackHost(hostport: string): boolean {
-  const host = hostport.replace(/^\[/, '').replace(/\](:\d+)?$/, '').replace(/:\d+$/, '');
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(hostport);
+  const host = bracketed ? (bracketed[1] ?? '') : hostport.replace(/:\d+$/, '');
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }

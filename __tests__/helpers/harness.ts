@@ -180,6 +180,14 @@ export function filesBelow(dir: string): string[] {
   return out;
 }
 
+/** The log as the runner shows it: `::add-mask::` commands are consumed by the runner, never displayed. */
+export function logWithoutMaskCommands(log: string): string {
+  return log
+    .split('\n')
+    .filter(l => !l.startsWith('::add-mask::'))
+    .join('\n');
+}
+
 export function errorLines(stdout: string): string[] {
   return stdout.split('\n').filter(l => l.startsWith('::error'));
 }

@@ -53,7 +53,7 @@ export async function getManifest(r: RegistryAccess, repo: string, reference: st
 
 export async function getBlob(r: RegistryAccess, repo: string, digest: string): Promise<Buffer> {
   const {url, dispatcher} = base(r);
-  const res = await request(`${url}/v2/${repo}/blobs/${digest}`, {headers: auth(r), dispatcher, maxRedirections: 3} as Parameters<typeof request>[1]);
+  const res = await request(`${url}/v2/${repo}/blobs/${digest}`, {headers: auth(r), dispatcher});
   const buf = Buffer.from(await res.body.arrayBuffer());
   await dispatcher.close();
   if (res.statusCode !== 200) throw new Error(`blob ${digest}: ${res.statusCode}`);

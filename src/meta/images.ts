@@ -1,0 +1,34 @@
+/** The `images` input: names with an optional enable flag; the old one-line comma form is still read. */
+import {InputError} from '../errors';
+import {entryFields} from './csv';
+
+export interface ImageSpec {
+  name: string;
+  enable: boolean;
+}
+
+export function parseImages(entries: readonly string[]): ImageSpec[] {
+  if (entries.length === 1) {
+    const fields = entryFields(entries[0] ?? '').map(f => f.split('=').map(s => s.trim()));
+    if (fields.every(p => p.length === 1)) return fields.map(p => ({name: p[0] ?? '', enable: true}));
+  }
+  return entries.map(entry => {
+    const image: ImageSpec = {name: '', enable: true};
+    for (const field of entryFields(entry)) {
+      const parts = field.split('=').map(s => s.trim());
+      if (parts.length === 1) {
+        image.name = parts[0] ?? '';
+        continue;
+      }
+      const key = (parts[0] ?? '').toLowerCase();
+      const value = parts[1] ?? '';
+      if (key === 'name') image.name = value;
+      else if (key === 'enable') {
+        if (value !== 'true' && value !== 'false') throw new InputError('images', `images: enable must be exactly "true" or "false", got "${value}" in "${entry}"`);
+        image.enable = value === 'true';
+      } else throw new InputError('images', `images: unknown attribute "${parts[0]}" in "${entry}"; accepted: name, enable`);
+    }
+    if (image.name === '') throw new InputError('images', `images: empty image name in "${entry}"`);
+    return image;
+  });
+}

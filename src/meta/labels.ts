@@ -1,0 +1,33 @@
+/** Labels and annotations: the default OCI set, then the user's entries (rendered), last value per key, sorted. */
+import {RepoFacts} from './types';
+
+export interface LabelFacts {
+  repo: RepoFacts;
+  version: string;
+  created: string;
+  revision: string;
+}
+
+export function defaultOciEntries(f: LabelFacts): string[] {
+  return [
+    `org.opencontainers.image.title=${f.repo.name || ''}`,
+    `org.opencontainers.image.description=${f.repo.description || ''}`,
+    `org.opencontainers.image.url=${f.repo.html_url || ''}`,
+    `org.opencontainers.image.source=${f.repo.html_url || ''}`,
+    `org.opencontainers.image.version=${f.version}`,
+    `org.opencontainers.image.created=${f.created}`,
+    `org.opencontainers.image.revision=${f.revision}`,
+    `org.opencontainers.image.licenses=${f.repo.license?.spdx_id || ''}`
+  ];
+}
+
+/** Entries without `=` are dropped; `key=` keeps an empty value; a later key wins; sorted by key (localeCompare). */
+export function mergeEntries(defaults: readonly string[], extra: readonly string[]): string[] {
+  const map = new Map<string, string>();
+  for (const e of [...defaults, ...extra]) {
+    const i = e.indexOf('=');
+    if (i < 0) continue;
+    map.set(e.slice(0, i), e.slice(i + 1));
+  }
+  return [...map.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`);
+}
