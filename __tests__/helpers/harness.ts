@@ -102,6 +102,8 @@ export interface RunOptions {
   post?: boolean;
   cwd?: string;
   repository?: string;
+  /** replaces the simulated runner environment entirely (the conformance protocol: the case's env is the whole env) */
+  replaceEnv?: Record<string, string>;
 }
 
 export async function runAction(o: RunOptions): Promise<RunResult> {
@@ -119,7 +121,9 @@ export async function runAction(o: RunOptions): Promise<RunResult> {
   fs.writeFileSync(eventPath, JSON.stringify(o.event.payload));
   const home = path.join(runnerTemp, 'home');
   fs.mkdirSync(home);
-  const base: Record<string, string> = {
+  const base: Record<string, string> = o.replaceEnv
+    ? {PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...o.replaceEnv, GITHUB_EVENT_PATH: eventPath}
+    : {
     PATH: process.env['PATH'] ?? '/usr/bin:/bin',
     HOME: home,
     RUNNER_TEMP: path.join(runnerTemp, 'temp'),
