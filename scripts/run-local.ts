@@ -28,7 +28,8 @@ async function run(): Promise<void> {
   process.stdout.write(r.main.stdout);
   process.stderr.write(r.main.stderr);
   console.log('\n--- outputs');
-  for (const [k, v] of Object.entries(r.main.outputs)) console.log(`${k}: ${v.includes('\n') ? `\n  ${v.split('\n').join('\n  ')}` : v}`);
+  for (const [k, v] of Object.entries(r.main.outputs))
+    console.log(`${k}: ${v.includes('\n') ? `\n  ${v.split('\n').join('\n  ')}` : v}`);
   console.log(`\n--- post step: exit ${r.post?.exitCode}`);
   console.log(`public key to verify with: ${keys.pubPath}`);
   process.exitCode = r.main.exitCode || r.post?.exitCode || 0;

@@ -63,9 +63,12 @@ export function digestFromMetadata(metadata: Record<string, unknown>): string {
 }
 
 export function buildHint(output: string): string {
-  if (/exec format error/i.test(output)) return 'A RUN step for a foreign platform needs QEMU: register binfmt handlers (docker/setup-qemu-action) or build natively.';
-  if (/multiple platforms feature is currently not supported for docker driver/i.test(output)) return 'This builder cannot build several platforms: enable the containerd image store, or use a docker-container builder.';
-  if (/denied|unauthorized/i.test(output)) return 'The registry refused the push: check that the account may push to every repository in images.';
+  if (/exec format error/i.test(output))
+    return 'A RUN step for a foreign platform needs QEMU: register binfmt handlers (docker/setup-qemu-action) or build natively.';
+  if (/multiple platforms feature is currently not supported for docker driver/i.test(output))
+    return 'This builder cannot build several platforms: enable the containerd image store, or use a docker-container builder.';
+  if (/denied|unauthorized/i.test(output))
+    return 'The registry refused the push: check that the account may push to every repository in images.';
   return '';
 }
 

@@ -32,9 +32,10 @@ export function resolveGitContext(env: Env, payload: Record<string, unknown>): G
   const eventName = env['GITHUB_EVENT_NAME'] ?? '';
   let ref = env['GITHUB_REF'] ?? '';
   let sha = env['GITHUB_SHA'] ?? '';
-  if (/pull_request_target/.test(eventName)) ref = `refs/pull/${String(dig(payload, 'number') as number)}/merge`;
+  if (/pull_request_target/.test(eventName)) ref = `refs/pull/${String(dig(payload, 'number'))}/merge`;
   const headSha = dig(payload, 'pull_request', 'head', 'sha');
-  if (/true/i.test(env['DOCKER_METADATA_PR_HEAD_SHA'] ?? '') && /pull_request/.test(eventName) && headSha !== undefined) sha = String(headSha as string);
+  if (/true/i.test(env['DOCKER_METADATA_PR_HEAD_SHA'] ?? '') && /pull_request/.test(eventName) && headSha !== undefined)
+    sha = typeof headSha === 'string' ? headSha : JSON.stringify(headSha);
   return {eventName, ref, sha, payload, repository: env['GITHUB_REPOSITORY'] ?? ''};
 }
 
@@ -58,7 +59,11 @@ export function metaOptionsFromEnv(env: Env): MetaOptions {
   let shortShaLength = 7;
   if (raw !== undefined && raw !== '') {
     shortShaLength = Number(raw);
-    if (isNaN(shortShaLength)) throw new InputError('DOCKER_METADATA_SHORT_SHA_LENGTH', `DOCKER_METADATA_SHORT_SHA_LENGTH: "${raw}" is not a number`);
+    if (isNaN(shortShaLength))
+      throw new InputError(
+        'DOCKER_METADATA_SHORT_SHA_LENGTH',
+        `DOCKER_METADATA_SHORT_SHA_LENGTH: "${raw}" is not a number`
+      );
   }
   const levels = env['DOCKER_METADATA_ANNOTATIONS_LEVELS'];
   return {shortShaLength, annotationLevels: levels ? levels.split(',') : ['manifest']};

@@ -19,17 +19,35 @@ function registryFlags(o: SignOptions): string[] {
 }
 
 export function signArgs(ref: string, o: SignOptions): string[] {
-  return ['sign', '--yes', '--key', 'env://COSIGN_PRIVATE_KEY', `--tlog-upload=${o.tlogUpload}`, ...registryFlags(o), ref];
+  return [
+    'sign',
+    '--yes',
+    '--key',
+    'env://COSIGN_PRIVATE_KEY',
+    `--tlog-upload=${o.tlogUpload}`,
+    ...registryFlags(o),
+    ref
+  ];
 }
 
 export function verifyArgs(ref: string, o: SignOptions): string[] {
-  return ['verify', '--key', 'env://COSIGN_PUBLIC_KEY', ...(o.tlogUpload ? [] : ['--insecure-ignore-tlog=true']), ...registryFlags(o), ref];
+  return [
+    'verify',
+    '--key',
+    'env://COSIGN_PUBLIC_KEY',
+    ...(o.tlogUpload ? [] : ['--insecure-ignore-tlog=true']),
+    ...registryFlags(o),
+    ref
+  ];
 }
 
 export function cosignHint(output: string): string {
-  if (/decrypt|password|encrypted/i.test(output)) return 'cosign could not decrypt the key: check that cosign-password is the password of cosign-key.';
-  if (/UNAUTHORIZED|DENIED|401|403/.test(output)) return 'The registry refused the signature upload: the account needs push rights on the repository.';
-  if (/rekor|tlog|transparency/i.test(output)) return 'The transparency log could not be reached: set tlog-upload: false for a private setup.';
+  if (/decrypt|password|encrypted/i.test(output))
+    return 'cosign could not decrypt the key: check that cosign-password is the password of cosign-key.';
+  if (/UNAUTHORIZED|DENIED|401|403/.test(output))
+    return 'The registry refused the signature upload: the account needs push rights on the repository.';
+  if (/rekor|tlog|transparency/i.test(output))
+    return 'The transparency log could not be reached: set tlog-upload: false for a private setup.';
   return '';
 }
 
@@ -45,8 +63,16 @@ export async function sign(runner: Runner, ref: string, o: SignOptions, env: Cos
   await runner.run('cosign', signArgs(ref, o), {env, hint: cosignHint});
 }
 
-export async function verify(runner: Runner, ref: string, o: SignOptions, env: Record<string, string>): Promise<string> {
-  const r = await runner.run('cosign', verifyArgs(ref, o), {env, hint: () => `The signature of ${ref} does not verify with the signing key's public key.`});
+export async function verify(
+  runner: Runner,
+  ref: string,
+  o: SignOptions,
+  env: Record<string, string>
+): Promise<string> {
+  const r = await runner.run('cosign', verifyArgs(ref, o), {
+    env,
+    hint: () => `The signature of ${ref} does not verify with the signing key's public key.`
+  });
   return r.stdout;
 }
 

@@ -34,18 +34,26 @@ export function createDockerConfig(runnerTemp: string, env: Record<string, strin
 
 /** buildx keeps its builders under the config directory: point it at the user's, so setup-buildx builders stay visible. */
 export function buildxConfigDir(env: Record<string, string | undefined>): string {
-  return env['BUILDX_CONFIG'] || path.join(env['DOCKER_CONFIG'] || path.join(env['HOME'] || os.homedir(), '.docker'), 'buildx');
+  return (
+    env['BUILDX_CONFIG'] ||
+    path.join(env['DOCKER_CONFIG'] || path.join(env['HOME'] || os.homedir(), '.docker'), 'buildx')
+  );
 }
 
 export function loginHint(registry: string, output: string): string {
   const o = output.toLowerCase();
   if (/unauthorized|incorrect username or password|401|authentication required/.test(o)) {
-    const ghcr = registry === 'ghcr.io' ? ' For GHCR use a token with packages: write (the workflow token needs `permissions: packages: write`).' : '';
+    const ghcr =
+      registry === 'ghcr.io'
+        ? ' For GHCR use a token with packages: write (the workflow token needs `permissions: packages: write`).'
+        : '';
     return `Check username and password for ${registry}: the registry refused them.${ghcr}`;
   }
   if (/x509|certificate/.test(o)) return `The TLS certificate of ${registry} is not trusted: pass its CA in ca-cert.`;
-  if (/connection refused|no such host|timeout|i\/o timeout/.test(o)) return `Could not reach ${registry}: check the host name and port, and that the registry is up.`;
-  if (/server gave http response to https client/.test(o)) return `${registry} speaks plain HTTP: name it in insecure-registries.`;
+  if (/connection refused|no such host|timeout|i\/o timeout/.test(o))
+    return `Could not reach ${registry}: check the host name and port, and that the registry is up.`;
+  if (/server gave http response to https client/.test(o))
+    return `${registry} speaks plain HTTP: name it in insecure-registries.`;
   return `Check the registry address ${registry} and the credentials for it.`;
 }
 
@@ -58,7 +66,11 @@ export async function dockerLogin(runner: Runner, configDir: string, cred: Crede
 }
 
 /** Logs out of every registry and removes the directory; never throws (the post step must not fail the job). */
-export async function removeDockerConfig(runner: Runner, configDir: string, registries: readonly string[]): Promise<string[]> {
+export async function removeDockerConfig(
+  runner: Runner,
+  configDir: string,
+  registries: readonly string[]
+): Promise<string[]> {
   const problems: string[] = [];
   if (!fs.existsSync(configDir)) return problems;
   for (const registry of registries) {
@@ -75,9 +87,18 @@ export async function removeDockerConfig(runner: Runner, configDir: string, regi
  * Makes the daemon trust a registry's CA, for that host only: certs.d/<host>/publish-image-<hash>.crt. Uses sudo -n where the
  * directory is not writable (GitHub-hosted runners). Returns the file written, for the post step to remove.
  */
-export async function installDaemonCA(runner: Runner, host: string, pem: string, certsDir = '/etc/docker/certs.d'): Promise<string> {
+export async function installDaemonCA(
+  runner: Runner,
+  host: string,
+  pem: string,
+  certsDir = '/etc/docker/certs.d'
+): Promise<string> {
   // The daemon loads every *.crt of the directory: a file of our own never replaces one that was there.
-  const file = path.join(certsDir, host, `publish-image-${createHash('sha256').update(pem).digest('hex').slice(0, 12)}.crt`);
+  const file = path.join(
+    certsDir,
+    host,
+    `publish-image-${createHash('sha256').update(pem).digest('hex').slice(0, 12)}.crt`
+  );
   if (fs.existsSync(file)) return '';
   try {
     fs.mkdirSync(path.dirname(file), {recursive: true});
@@ -86,7 +107,8 @@ export async function installDaemonCA(runner: Runner, host: string, pem: string,
     if ((e as {code?: string}).code !== 'EACCES' && (e as {code?: string}).code !== 'EPERM') throw e;
     await runner.run('sudo', ['-n', 'install', '-D', '-m', '0644', '/dev/stdin', file], {
       input: pem,
-      hint: () => `Could not write ${file}: the daemon trusts a registry CA only from there; run the step where sudo works without a password, or install the CA beforehand.`
+      hint: () =>
+        `Could not write ${file}: the daemon trusts a registry CA only from there; run the step where sudo works without a password, or install the CA beforehand.`
     });
   }
   return file;

@@ -9,7 +9,11 @@ export interface ApiTarget {
 }
 
 async function getJson(t: ApiTarget, path: string): Promise<unknown> {
-  const headers: Record<string, string> = {accept: 'application/vnd.github+json', 'user-agent': 'publish-image', 'x-github-api-version': '2022-11-28'};
+  const headers: Record<string, string> = {
+    accept: 'application/vnd.github+json',
+    'user-agent': 'publish-image',
+    'x-github-api-version': '2022-11-28'
+  };
   if (t.token) headers['authorization'] = `Bearer ${t.token}`;
   const url = `${t.apiUrl.replace(/\/+$/, '')}${path}`;
   const res = await request(url, {headers, headersTimeout: 10_000, bodyTimeout: 10_000});

@@ -82,7 +82,10 @@ export function getInputs(env: Env): Inputs {
   const platforms = getList(readInput(env, 'platforms'));
   for (const p of platforms) {
     if (!/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(p)) {
-      throw new InputError('platforms', `platforms: "${p}" is not a platform; write os/arch[/variant], e.g. linux/amd64,linux/arm64`);
+      throw new InputError(
+        'platforms',
+        `platforms: "${p}" is not a platform; write os/arch[/variant], e.g. linux/amd64,linux/arm64`
+      );
     }
   }
   const buildArgs = lines('build-args');
@@ -125,13 +128,22 @@ export function getInputs(env: Env): Inputs {
     dryRun: readBoolean(env, 'dry-run', false)
   };
   if (inputs.password !== '' && inputs.username === '') {
-    throw new InputError('username', 'username: a password was given without a username; set username (for GHCR: ${{ github.actor }})');
+    throw new InputError(
+      'username',
+      'username: a password was given without a username; set username (for GHCR: ${{ github.actor }})'
+    );
   }
   if (inputs.caCert !== '' && !inputs.caCert.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new InputError('ca-cert', 'ca-cert: expected a PEM certificate (-----BEGIN CERTIFICATE----- ...); pass the file content, not its path');
+    throw new InputError(
+      'ca-cert',
+      'ca-cert: expected a PEM certificate (-----BEGIN CERTIFICATE----- ...); pass the file content, not its path'
+    );
   }
   if (inputs.cosignPassword !== '' && inputs.cosignKey === '') {
-    throw new InputError('cosign-key', 'cosign-key: cosign-password was given but no cosign-key; pass the private key (PEM) from a secret');
+    throw new InputError(
+      'cosign-key',
+      'cosign-key: cosign-password was given but no cosign-key; pass the private key (PEM) from a secret'
+    );
   }
   return Object.freeze(inputs);
 }

@@ -9,7 +9,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {BuildPlan, buildArgs, runBuild} from './buildx';
 import * as cosign from './cosign';
-import {buildxConfigDir, createDockerConfig, dockerLogin, installDaemonCA, removeDaemonCA, removeDockerConfig} from './docker-config';
+import {
+  buildxConfigDir,
+  createDockerConfig,
+  dockerLogin,
+  installDaemonCA,
+  removeDaemonCA,
+  removeDockerConfig
+} from './docker-config';
 import {CommandError, errorMessage, InputError, PhaseError} from './errors';
 import {Runner} from './exec';
 import {Env, getInputs, Inputs, targetRepositories} from './inputs';
@@ -60,7 +67,11 @@ export async function main({env, runner}: Deps): Promise<void> {
     for (const t of m.tags) core.info(`tag: ${t}`);
     return m;
   });
-  const metaOut = metadataOutputs(meta, {tags: inputs.sepTags, labels: inputs.sepLabels, annotations: inputs.sepAnnotations});
+  const metaOut = metadataOutputs(meta, {
+    tags: inputs.sepTags,
+    labels: inputs.sepLabels,
+    annotations: inputs.sepAnnotations
+  });
   for (const [k, v] of Object.entries(metaOut)) core.setOutput(k, v);
   for (const [k, v] of Object.entries(metadataEnvExports(metaOut, env))) core.exportVariable(k, v);
 
@@ -73,7 +84,10 @@ export async function main({env, runner}: Deps): Promise<void> {
   const pushing = inputs.push && targets.length > 0;
   const signing = inputs.cosignKey !== '' && pushing;
   if (inputs.push && targets.length === 0) {
-    throw new InputError('images', 'images: push is true but no image is enabled; list at least one image (e.g. ghcr.io/owner/app)');
+    throw new InputError(
+      'images',
+      'images: push is true but no image is enabled; list at least one image (e.g. ghcr.io/owner/app)'
+    );
   }
   if (pushing) {
     const missing = uncoveredImages(targets, auths);
@@ -91,7 +105,8 @@ export async function main({env, runner}: Deps): Promise<void> {
       `${inputs.platforms.length || 1} platform(s) (${inputs.platforms.join(', ') || "the runner's"}), ` +
       `push: ${pushing ? 'yes' : 'no'}, sign: ${signing ? 'key' : 'no'}${inputs.dryRun ? ', dry run' : ''}`
   );
-  if (pushing && meta.tagNames.length === 0) core.notice('No tag rule matched this event: the image is pushed by digest only.');
+  if (pushing && meta.tagNames.length === 0)
+    core.notice('No tag rule matched this event: the image is pushed by digest only.');
 
   const runnerTemp = env['RUNNER_TEMP'] || os.tmpdir();
   fs.mkdirSync(runnerTemp, {recursive: true});
@@ -112,32 +127,59 @@ export async function main({env, runner}: Deps): Promise<void> {
   if (inputs.dryRun) {
     try {
       await core.group('Plan (dry run)', () => {
-        for (const a of auths) core.info(a.username ? `login: docker login --username ${a.username} --password-stdin ${a.registry}` : `login: ${a.registry} anonymously`);
+        for (const a of auths)
+          core.info(
+            a.username
+              ? `login: docker login --username ${a.username} --password-stdin ${a.registry}`
+              : `login: ${a.registry} anonymously`
+          );
         core.info(`build: docker ${buildArgs(plan).join(' ')}`);
-        if (pushing) for (const t of targets) core.info(`tag: ${t.image}:{${meta.tagNames.join(',')}} -> the pushed digest`);
-        if (signing) for (const t of targets) core.info(`sign: cosign ${cosign.signArgs(`${t.image}@<digest>`, {tlogUpload: inputs.tlogUpload, plainHttp: false}).join(' ')}`);
+        if (pushing)
+          for (const t of targets) core.info(`tag: ${t.image}:{${meta.tagNames.join(',')}} -> the pushed digest`);
+        if (signing)
+          for (const t of targets)
+            core.info(
+              `sign: cosign ${cosign.signArgs(`${t.image}@<digest>`, {tlogUpload: inputs.tlogUpload, plainHttp: false}).join(' ')}`
+            );
         return Promise.resolve();
       });
-      await writeSummary({meta, inputs, published: undefined, signatures: {}, verifyCommands: [], timings, reason: 'dry run'});
+      await writeSummary({
+        meta,
+        inputs,
+        published: undefined,
+        signatures: {},
+        verifyCommands: [],
+        timings,
+        reason: 'dry run'
+      });
     } finally {
       fs.rmSync(workDir, {recursive: true, force: true});
     }
     return;
   }
 
-  const state: PostState = {dockerConfig: createDockerConfig(runnerTemp, env), registries: auths.filter(a => a.username).map(a => a.registry), logout: inputs.logout, daemonCAs: []};
+  const state: PostState = {
+    dockerConfig: createDockerConfig(runnerTemp, env),
+    registries: auths.filter(a => a.username).map(a => a.registry),
+    logout: inputs.logout,
+    daemonCAs: []
+  };
   saveState(state);
   if (!inputs.logout) core.exportVariable('DOCKER_CONFIG', state.dockerConfig);
   const toolEnv: Record<string, string> = {DOCKER_CONFIG: state.dockerConfig, BUILDX_CONFIG: buildxConfigDir(env)};
   const client = new RegistryClient({
-    credentials: new Map(auths.filter(a => a.username).map(a => [a.registry, {username: a.username, password: a.password}])),
+    credentials: new Map(
+      auths.filter(a => a.username).map(a => [a.registry, {username: a.username, password: a.password}])
+    ),
     caCerts: new Map(auths.filter(a => a.caCert).map(a => [a.registry, a.caCert])),
     insecure,
     env,
     log: s => core.info(s)
   });
   try {
-    const publicKey = await phase(timings, 'Preflight', () => preflight({inputs, auths, targets, pushing, signing, client, runner, state, toolEnv}));
+    const publicKey = await phase(timings, 'Preflight', () =>
+      preflight({inputs, auths, targets, pushing, signing, client, runner, state, toolEnv})
+    );
     const cosignEnv = {...toolEnv, COSIGN_PRIVATE_KEY: inputs.cosignKey, COSIGN_PASSWORD: inputs.cosignPassword};
 
     const built = await phase(timings, 'Build', async () => {
@@ -154,7 +196,10 @@ export async function main({env, runner}: Deps): Promise<void> {
 
     let published: Published | undefined;
     if (pushing) {
-      if (!built.digest) throw new Error('buildx reported no digest for the pushed image (containerimage.digest is missing from its metadata file)');
+      if (!built.digest)
+        throw new Error(
+          'buildx reported no digest for the pushed image (containerimage.digest is missing from its metadata file)'
+        );
       const digest = built.digest;
       published = await phase(timings, 'Publish', async () => {
         await pushByDigest(client, targets, readLayout(plan.ociLayout, digest), plan.ociLayout, s => core.info(s));
@@ -234,7 +279,11 @@ async function preflight(a: PreflightArgs): Promise<string> {
   }
   if (a.pushing) await checkPushAccess(a.client, a.targets, a.auths, s => core.info(s));
   if (!a.signing) return '';
-  const pem = await cosign.publicKey(a.runner, {...a.toolEnv, COSIGN_PRIVATE_KEY: a.inputs.cosignKey, COSIGN_PASSWORD: a.inputs.cosignPassword});
+  const pem = await cosign.publicKey(a.runner, {
+    ...a.toolEnv,
+    COSIGN_PRIVATE_KEY: a.inputs.cosignKey,
+    COSIGN_PASSWORD: a.inputs.cosignPassword
+  });
   core.info('cosign-key opens with cosign-password');
   return pem;
 }
@@ -269,5 +318,3 @@ async function writeSummary(a: {
     core.warning(`could not write the job summary: ${errorMessage(e)}`);
   }
 }
-
-

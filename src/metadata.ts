@@ -11,22 +11,38 @@ type Env = Record<string, string | undefined>;
 export function nowFromEnv(env: Env): Date {
   const raw = env['SOURCE_DATE_EPOCH'];
   if (raw === undefined || raw.trim() === '') return new Date();
-  if (!/^\d+$/.test(raw.trim())) throw new InputError('SOURCE_DATE_EPOCH', `SOURCE_DATE_EPOCH: "${raw}" is not a number of seconds since 1970`);
+  if (!/^\d+$/.test(raw.trim()))
+    throw new InputError('SOURCE_DATE_EPOCH', `SOURCE_DATE_EPOCH: "${raw}" is not a number of seconds since 1970`);
   return new Date(Number(raw.trim()) * 1000);
 }
 
-export async function resolveMetadata(a: {inputs: MetaInputs; env: Env; githubToken: string; now: Date}): Promise<Metadata> {
+export async function resolveMetadata(a: {
+  inputs: MetaInputs;
+  env: Env;
+  githubToken: string;
+  now: Date;
+}): Promise<Metadata> {
   const {env} = a;
   const opts = metaOptionsFromEnv(env);
   const ctx = resolveGitContext(env, readEventPayload(env['GITHUB_EVENT_PATH']));
-  const api = {apiUrl: env['GITHUB_API_URL'] || 'https://api.github.com', repository: ctx.repository, token: a.githubToken};
+  const api = {
+    apiUrl: env['GITHUB_API_URL'] || 'https://api.github.com',
+    repository: ctx.repository,
+    token: a.githubToken
+  };
   const warnings: string[] = [];
   let repo: RepoFacts = {};
   let commitDate = commitDateFromPayload(ctx);
   if (ctx.repository) {
-    const [r, c] = await Promise.allSettled([fetchRepoFacts(api), commitDate || !ctx.sha ? Promise.resolve(commitDate) : fetchCommitDate(api, ctx.sha)]);
+    const [r, c] = await Promise.allSettled([
+      fetchRepoFacts(api),
+      commitDate || !ctx.sha ? Promise.resolve(commitDate) : fetchCommitDate(api, ctx.sha)
+    ]);
     if (r.status === 'fulfilled') repo = r.value;
-    else warnings.push(`could not read repository facts from ${api.apiUrl} (${errorMessage(r.reason)}); continuing without the title, description, url and licenses labels`);
+    else
+      warnings.push(
+        `could not read repository facts from ${api.apiUrl} (${errorMessage(r.reason)}); continuing without the title, description, url and licenses labels`
+      );
     if (c.status === 'fulfilled') commitDate = c.value;
   }
   const meta = computeMetadata(a.inputs, ctx, repo, {now: a.now, commitDate: commitDate ?? a.now}, opts);
@@ -35,7 +51,10 @@ export async function resolveMetadata(a: {inputs: MetaInputs; env: Env; githubTo
 }
 
 /** The outputs metadata-action sets, under the same names. */
-export function metadataOutputs(meta: Metadata, sep: {tags: string; labels: string; annotations: string}): Record<string, string> {
+export function metadataOutputs(
+  meta: Metadata,
+  sep: {tags: string; labels: string; annotations: string}
+): Record<string, string> {
   return {
     version: meta.version.main ?? '',
     tags: meta.tags.join(sep.tags),
@@ -53,10 +72,15 @@ export function metadataEnvExports(outputs: Record<string, string>, env: Env): R
   if (raw !== undefined && raw !== '') {
     if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(raw)) enabled = true;
     else if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(raw)) enabled = false;
-    else throw new InputError('DOCKER_METADATA_SET_OUTPUT_ENV', `DOCKER_METADATA_SET_OUTPUT_ENV: "${raw}" is not a boolean; write true or false`);
+    else
+      throw new InputError(
+        'DOCKER_METADATA_SET_OUTPUT_ENV',
+        `DOCKER_METADATA_SET_OUTPUT_ENV: "${raw}" is not a boolean; write true or false`
+      );
   }
   if (!enabled) return {};
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(outputs)) out[`DOCKER_METADATA_OUTPUT_${k.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}`] = v;
+  for (const [k, v] of Object.entries(outputs))
+    out[`DOCKER_METADATA_OUTPUT_${k.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}`] = v;
   return out;
 }

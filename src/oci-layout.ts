@@ -37,7 +37,11 @@ export function readLayout(dir: string, rootDigest?: string): LayoutImage {
   const manifests: {descriptor: Descriptor; body: Buffer}[] = [];
   const visit = (d: Descriptor): void => {
     const body = fs.readFileSync(blobPath(dir, d.digest));
-    const j = JSON.parse(body.toString('utf8')) as {manifests?: Descriptor[]; config?: Descriptor; layers?: Descriptor[]};
+    const j = JSON.parse(body.toString('utf8')) as {
+      manifests?: Descriptor[];
+      config?: Descriptor;
+      layers?: Descriptor[];
+    };
     for (const child of j.manifests ?? []) {
       if (MANIFEST_TYPES.includes(child.mediaType)) visit(child);
       else blobs.set(child.digest, child);

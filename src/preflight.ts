@@ -20,18 +20,23 @@ export function pushDeniedHint(t: PushTarget, auth: RegistryAuth | undefined, st
   if (status === 401 && auth?.username) {
     return `${t.image}: ${t.repo.registry} did not accept the credentials of "${auth.username}" for ${where}. Check username and password (a token needs write access).`;
   }
-  if (status === 401) return `${t.image}: ${t.repo.registry} needs credentials to push; add them with registry/username/password or registry-auth.`;
+  if (status === 401)
+    return `${t.image}: ${t.repo.registry} needs credentials to push; add them with registry/username/password or registry-auth.`;
   if (status === 404 || /NAME_UNKNOWN/.test(detail)) {
     return `${t.image}: the repository ${where} does not exist and ${who} cannot create it: create it first (some registries, ECR among them, do not create repositories on push).`;
   }
   const causes: string[] = [];
   if (t.repo.registry === 'docker.io') {
     const ns = t.repo.path.split('/')[0];
-    causes.push(`on Docker Hub the repository must be in a namespace ${who} may push to: write it as <namespace>/<name>, e.g. myteam/app (here "${ns}")`);
+    causes.push(
+      `on Docker Hub the repository must be in a namespace ${who} may push to: write it as <namespace>/<name>, e.g. myteam/app (here "${ns}")`
+    );
   }
   if (t.repo.registry === 'ghcr.io') {
     causes.push('on GHCR the token needs packages: write (add `permissions: packages: write` to the job)');
-    causes.push("the package may belong to another repository or organisation: grant this repository write access in the package's settings");
+    causes.push(
+      "the package may belong to another repository or organisation: grant this repository write access in the package's settings"
+    );
     causes.push('an organisation may restrict who can create packages');
   }
   causes.push(`${who} may pull but not push to ${where}`);
@@ -40,12 +45,30 @@ export function pushDeniedHint(t: PushTarget, auth: RegistryAuth | undefined, st
 }
 
 /** The hint for `denied: requested access to the resource is denied` and friends, when a push fails after all. */
-export function deniedHintFromOutput(output: string, targets: readonly PushTarget[], auths: readonly RegistryAuth[]): string {
+export function deniedHintFromOutput(
+  output: string,
+  targets: readonly PushTarget[],
+  auths: readonly RegistryAuth[]
+): string {
   if (!/denied|unauthorized|forbidden/i.test(output)) return '';
-  return targets.map(t => pushDeniedHint(t, auths.find(a => a.registry === t.repo.registry), 403, '')).join('\n');
+  return targets
+    .map(t =>
+      pushDeniedHint(
+        t,
+        auths.find(a => a.registry === t.repo.registry),
+        403,
+        ''
+      )
+    )
+    .join('\n');
 }
 
-export async function checkPushAccess(client: RegistryClient, targets: readonly PushTarget[], auths: readonly RegistryAuth[], log: (s: string) => void): Promise<void> {
+export async function checkPushAccess(
+  client: RegistryClient,
+  targets: readonly PushTarget[],
+  auths: readonly RegistryAuth[],
+  log: (s: string) => void
+): Promise<void> {
   const seen = new Set<string>();
   for (const t of targets) {
     const key = `${t.repo.registry}/${t.repo.path}`;

@@ -28,7 +28,11 @@ export interface Published {
 
 /** The platform manifests of an index, without attestations (unknown/unknown). */
 export function imagePlatforms(entries: readonly IndexEntry[]): IndexEntry[] {
-  return entries.filter(e => platformString(e.platform) !== 'unknown/unknown' && e.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest');
+  return entries.filter(
+    e =>
+      platformString(e.platform) !== 'unknown/unknown' &&
+      e.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest'
+  );
 }
 
 /** Requested platforms the index lacks (linux/arm64 matches linux/arm64/v8 as the engine writes it). */
@@ -41,16 +45,24 @@ export function missingPlatforms(requested: readonly string[], entries: readonly
 
 async function pool<T>(items: readonly T[], size: number, fn: (t: T) => Promise<void>): Promise<void> {
   const queue = [...items];
-  await Promise.all(Array.from({length: Math.min(size, queue.length)}, async () => {
-    for (let t = queue.shift(); t !== undefined; t = queue.shift()) await fn(t);
-  }));
+  await Promise.all(
+    Array.from({length: Math.min(size, queue.length)}, async () => {
+      for (let t = queue.shift(); t !== undefined; t = queue.shift()) await fn(t);
+    })
+  );
 }
 
 /**
  * Pushes the image by digest to every target. Repositories of one registry go one after the other so that the
  * later ones mount the blobs of the first instead of uploading them again; registries go in parallel.
  */
-export async function pushByDigest(client: RegistryClient, targets: readonly Target[], image: LayoutImage, layoutDir: string, log: (s: string) => void): Promise<void> {
+export async function pushByDigest(
+  client: RegistryClient,
+  targets: readonly Target[],
+  image: LayoutImage,
+  layoutDir: string,
+  log: (s: string) => void
+): Promise<void> {
   const byRegistry = new Map<string, Target[]>();
   for (const t of targets) {
     const list = byRegistry.get(t.repo.registry) ?? [];
@@ -63,13 +75,25 @@ export async function pushByDigest(client: RegistryClient, targets: readonly Tar
       for (const t of list) {
         const counts = {exists: 0, mounted: 0, uploaded: 0};
         await pool(image.blobs, 4, async b => {
-          const how = await client.pushBlob(t.repo, b.digest, b.size, () => fs.createReadStream(blobPath(layoutDir, b.digest)), first);
+          const how = await client.pushBlob(
+            t.repo,
+            b.digest,
+            b.size,
+            () => fs.createReadStream(blobPath(layoutDir, b.digest)),
+            first
+          );
           counts[how]++;
         });
         for (const m of image.manifests) {
-          await client.putManifest(t.repo, m.descriptor.digest, {digest: m.descriptor.digest, mediaType: m.descriptor.mediaType, body: m.body});
+          await client.putManifest(t.repo, m.descriptor.digest, {
+            digest: m.descriptor.digest,
+            mediaType: m.descriptor.mediaType,
+            body: m.body
+          });
         }
-        log(`${t.image}@${image.root.digest}: ${image.blobs.length} blobs (${counts.uploaded} uploaded, ${counts.mounted} mounted, ${counts.exists} already there), ${image.manifests.length} manifests`);
+        log(
+          `${t.image}@${image.root.digest}: ${image.blobs.length} blobs (${counts.uploaded} uploaded, ${counts.mounted} mounted, ${counts.exists} already there), ${image.manifests.length} manifests`
+        );
         first ??= t.repo.path;
       }
     })
@@ -77,11 +101,21 @@ export async function pushByDigest(client: RegistryClient, targets: readonly Tar
 }
 
 /** Fetches the pushed manifest from one repository, waiting a little for it to become visible. */
-async function fetchByDigest(client: RegistryClient, t: Target, digest: string, log: (s: string) => void): Promise<Manifest> {
+async function fetchByDigest(
+  client: RegistryClient,
+  t: Target,
+  digest: string,
+  log: (s: string) => void
+): Promise<Manifest> {
   for (let attempt = 0; ; attempt++) {
     const m = await client.getManifest(t.repo, digest);
     if (m) {
-      if (m.digest !== digest) throw new RegistryError(`${repoName(t.repo)}@${digest}: the registry returned content with digest ${m.digest}`, 0, false);
+      if (m.digest !== digest)
+        throw new RegistryError(
+          `${repoName(t.repo)}@${digest}: the registry returned content with digest ${m.digest}`,
+          0,
+          false
+        );
       return m;
     }
     if (attempt >= 3) throw new RegistryError(`${repoName(t.repo)}@${digest}: not found after the push`, 404, false);
@@ -119,7 +153,12 @@ export async function publish(
     const m = await fetchByDigest(client, t, digest, log);
     if (RegistryClient.isIndex(m)) {
       const missing = missingPlatforms(platforms, RegistryClient.indexEntries(m));
-      if (missing.length) throw new RegistryError(`${t.image}@${digest} lacks platform(s) ${missing.join(', ')}; no tag was moved`, 0, false);
+      if (missing.length)
+        throw new RegistryError(
+          `${t.image}@${digest} lacks platform(s) ${missing.join(', ')}; no tag was moved`,
+          0,
+          false
+        );
     }
     manifests.push(m);
     log(`${t.image}@${digest}: present`);
@@ -139,7 +178,11 @@ export async function publish(
     for (const tag of tagNames) {
       const got = await client.getManifest(t.repo, tag, 'HEAD');
       if (!got || got.digest !== digest) {
-        throw new RegistryError(`${t.image}:${tag} resolves to ${got?.digest || 'nothing'}, expected ${digest}`, 0, false);
+        throw new RegistryError(
+          `${t.image}:${tag} resolves to ${got?.digest || 'nothing'}, expected ${digest}`,
+          0,
+          false
+        );
       }
     }
   }
@@ -147,7 +190,8 @@ export async function publish(
   const first = manifests[0];
   const platformDigests: Record<string, string> = {};
   if (first && RegistryClient.isIndex(first)) {
-    for (const e of imagePlatforms(RegistryClient.indexEntries(first))) platformDigests[platformString(e.platform)] = e.digest;
+    for (const e of imagePlatforms(RegistryClient.indexEntries(first)))
+      platformDigests[platformString(e.platform)] = e.digest;
   } else if (first && platforms.length === 1 && platforms[0]) {
     platformDigests[platforms[0]] = digest;
   }

@@ -19,7 +19,11 @@ export function repoName(r: Repository): string {
 }
 
 export function canonicalRegistry(host: string): string {
-  const h = host.trim().toLowerCase().replace(/^https?:\/\//, '').replace(/\/+$/, '');
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^https?:\/\//, '')
+    .replace(/\/+$/, '');
   return HUB_ALIASES.has(h) || h === '' ? DOCKER_HUB : h;
 }
 
@@ -41,7 +45,10 @@ export function parseRepository(name: string): Repository | string {
   const parts = raw.split('/');
   let registry = DOCKER_HUB;
   const first = parts[0] ?? '';
-  if (parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase())) {
+  if (
+    parts.length > 1 &&
+    (first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase())
+  ) {
     registry = canonicalRegistry(first);
     parts.shift();
   }

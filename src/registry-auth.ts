@@ -36,21 +36,47 @@ export function parseRegistryAuth(yaml: string): RegistryAuth[] {
   } catch (e) {
     // the YAML error quotes the text, which may hold a password: report the position only
     const pos = (e as {linePos?: {line: number; col: number}[]}).linePos?.[0];
-    throw new InputError('registry-auth', `registry-auth: not valid YAML${pos ? ` (line ${pos.line}, column ${pos.col})` : ''}; write a list of entries with registry, username and password`);
+    throw new InputError(
+      'registry-auth',
+      `registry-auth: not valid YAML${pos ? ` (line ${pos.line}, column ${pos.col})` : ''}; write a list of entries with registry, username and password`
+    );
   }
-  if (!Array.isArray(doc)) throw new InputError('registry-auth', 'registry-auth: expected a YAML list (lines starting with "- registry: ...")');
+  if (!Array.isArray(doc))
+    throw new InputError(
+      'registry-auth',
+      'registry-auth: expected a YAML list (lines starting with "- registry: ...")'
+    );
   return doc.map((raw: unknown, i: number) => {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-      throw new InputError('registry-auth', `registry-auth: entry ${i + 1} is not a mapping; write "- registry: ghcr.io" followed by "username:" and "password:"`);
+      throw new InputError(
+        'registry-auth',
+        `registry-auth: entry ${i + 1} is not a mapping; write "- registry: ghcr.io" followed by "username:" and "password:"`
+      );
     }
     const e = raw as Record<string, unknown>;
     for (const k of Object.keys(e)) {
-      if (!ENTRY_KEYS.has(k)) throw new InputError('registry-auth', `registry-auth: entry ${i + 1} has an unknown key "${k}"; accepted: registry, username, password, ca-cert`);
+      if (!ENTRY_KEYS.has(k))
+        throw new InputError(
+          'registry-auth',
+          `registry-auth: entry ${i + 1} has an unknown key "${k}"; accepted: registry, username, password, ca-cert`
+        );
     }
-    const str = (k: string): string => (e[k] === undefined || e[k] === null ? '' : String(e[k] as string | number));
+    const str = (k: string): string => {
+      const x = e[k];
+      return typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean' ? String(x) : '';
+    };
     const registry = str('registry').trim();
-    if (registry === '') throw new InputError('registry-auth', `registry-auth: entry ${i + 1} has no registry; add "registry: <host>" (docker.io for Docker Hub)`);
-    return {registry: canonicalRegistry(registry), username: str('username').trim(), password: str('password'), caCert: str('ca-cert').trim()};
+    if (registry === '')
+      throw new InputError(
+        'registry-auth',
+        `registry-auth: entry ${i + 1} has no registry; add "registry: <host>" (docker.io for Docker Hub)`
+      );
+    return {
+      registry: canonicalRegistry(registry),
+      username: str('username').trim(),
+      password: str('password'),
+      caCert: str('ca-cert').trim()
+    };
   });
 }
 
@@ -59,13 +85,19 @@ export function resolveAuths(a: AuthInputs, repos: readonly Repository[]): Regis
   const list = parseRegistryAuth(a.registryAuth);
   if (a.username || a.password || a.caCert) {
     if (list.length && !a.registry) {
-      throw new InputError('registry', 'registry: username/password were given beside registry-auth; set registry to the one they are for, or move them into registry-auth');
+      throw new InputError(
+        'registry',
+        'registry: username/password were given beside registry-auth; set registry to the one they are for, or move them into registry-auth'
+      );
     }
     let registry = canonicalRegistry(a.registry);
     if (!a.registry) {
       const regs = [...new Set(repos.map(r => r.registry))];
       if (regs.length > 1) {
-        throw new InputError('registry', `registry: the images are in ${regs.length} registries (${regs.join(', ')}); set registry to the one username/password are for, or use registry-auth for several`);
+        throw new InputError(
+          'registry',
+          `registry: the images are in ${regs.length} registries (${regs.join(', ')}); set registry to the one username/password are for, or use registry-auth for several`
+        );
       }
       registry = regs[0] ?? registry;
     }
@@ -73,16 +105,24 @@ export function resolveAuths(a: AuthInputs, repos: readonly Repository[]): Regis
   }
   const seen = new Set<string>();
   for (const e of list) {
-    if (seen.has(e.registry)) throw new InputError('registry-auth', `registry-auth: ${e.registry} is given twice; keep one entry per registry`);
+    if (seen.has(e.registry))
+      throw new InputError('registry-auth', `registry-auth: ${e.registry} is given twice; keep one entry per registry`);
     seen.add(e.registry);
     if (e.registry === 'ghcr.io' && e.username && !e.password) e.password = a.githubToken;
-    if (e.password && !e.username) throw new InputError(list.length > 1 ? 'registry-auth' : 'username', `${list.length > 1 ? 'registry-auth' : 'username'}: a password for ${e.registry} was given without a username`);
+    if (e.password && !e.username)
+      throw new InputError(
+        list.length > 1 ? 'registry-auth' : 'username',
+        `${list.length > 1 ? 'registry-auth' : 'username'}: a password for ${e.registry} was given without a username`
+      );
   }
   return list;
 }
 
 /** Registries of the images that no entry covers: each is an error before the build. */
-export function uncoveredImages(images: readonly {image: string; repo: Repository}[], auths: readonly RegistryAuth[]): {image: string; registry: string}[] {
+export function uncoveredImages(
+  images: readonly {image: string; repo: Repository}[],
+  auths: readonly RegistryAuth[]
+): {image: string; registry: string}[] {
   const have = new Set(auths.map(a => a.registry));
   return images.filter(t => !have.has(t.repo.registry)).map(t => ({image: t.image, registry: t.repo.registry}));
 }
@@ -91,7 +131,8 @@ export function uncoveredImages(images: readonly {image: string; repo: Repositor
 export function parseInsecureRegistries(list: readonly string[]): string[] {
   return list.map(h => {
     const host = canonicalRegistry(h);
-    if (host.includes('/')) throw new InputError('insecure-registries', `insecure-registries: "${h}" is not a host[:port]`);
+    if (host.includes('/'))
+      throw new InputError('insecure-registries', `insecure-registries: "${h}" is not a host[:port]`);
     return host;
   });
 }

@@ -67,7 +67,16 @@ export class RegistryError extends Error {
   }
 }
 
-const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+const TRANSIENT_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT'
+]);
 
 export function sha256(body: Buffer): string {
   return `sha256:${createHash('sha256').update(body).digest('hex')}`;
@@ -91,7 +100,8 @@ export function parseChallenge(header: string): {scheme: string; params: Record<
 
 /** Backoff before attempt n (1-based): base * 2^(n-1), with full jitter in [50%, 100%]. */
 export function backoffDelay(attempt: number, baseMs: number, retryAfterSeconds?: number): number {
-  if (retryAfterSeconds !== undefined && Number.isFinite(retryAfterSeconds)) return Math.min(retryAfterSeconds * 1000, 60_000);
+  if (retryAfterSeconds !== undefined && Number.isFinite(retryAfterSeconds))
+    return Math.min(retryAfterSeconds * 1000, 60_000);
   const ceiling = baseMs * 2 ** (attempt - 1);
   return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
 }
@@ -122,8 +132,19 @@ export class RegistryClient {
   }
 
   /** Manifest by tag or digest; undefined when the registry says it does not exist. */
-  async getManifest(repo: Repository, reference: string, method: 'GET' | 'HEAD' = 'GET'): Promise<Manifest | undefined> {
-    const res = await this.call(repo, method, `/manifests/${reference}`, {accept: MANIFEST_TYPES.join(', ')}, undefined, [404]);
+  async getManifest(
+    repo: Repository,
+    reference: string,
+    method: 'GET' | 'HEAD' = 'GET'
+  ): Promise<Manifest | undefined> {
+    const res = await this.call(
+      repo,
+      method,
+      `/manifests/${reference}`,
+      {accept: MANIFEST_TYPES.join(', ')},
+      undefined,
+      [404]
+    );
     if (res.status === 404) return undefined;
     const mediaType = (res.headers['content-type'] ?? '').split(';')[0] ?? '';
     const digest = method === 'GET' ? sha256(res.body) : (res.headers['docker-content-digest'] ?? '');
@@ -157,15 +178,35 @@ export class RegistryClient {
    * Uploads a blob by digest: a cross-repository mount from `mountFrom` (same registry) when given and allowed,
    * else a monolithic upload. Idempotent: a blob already there is not sent again.
    */
-  async pushBlob(repo: Repository, digest: string, size: number, body: Body, mountFrom?: string): Promise<'exists' | 'mounted' | 'uploaded'> {
+  async pushBlob(
+    repo: Repository,
+    digest: string,
+    size: number,
+    body: Body,
+    mountFrom?: string
+  ): Promise<'exists' | 'mounted' | 'uploaded'> {
     if (await this.hasBlob(repo, digest)) return 'exists';
-    const query = mountFrom && mountFrom !== repo.path ? `?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(mountFrom)}` : '';
+    const query =
+      mountFrom && mountFrom !== repo.path
+        ? `?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(mountFrom)}`
+        : '';
     const start = await this.call(repo, 'POST', `/blobs/uploads/${query}`, {'content-length': '0'});
     if (start.status === 201) return 'mounted';
     const location = start.headers['location'];
-    if (!location) throw new RegistryError(`${repo.registry}/${repo.path}: the registry opened an upload without a Location`, start.status, false);
+    if (!location)
+      throw new RegistryError(
+        `${repo.registry}/${repo.path}: the registry opened an upload without a Location`,
+        start.status,
+        false
+      );
     const sep = location.includes('?') ? '&' : '?';
-    await this.call(repo, 'PUT', `${location}${sep}digest=${encodeURIComponent(digest)}`, {'content-type': 'application/octet-stream', 'content-length': String(size)}, body);
+    await this.call(
+      repo,
+      'PUT',
+      `${location}${sep}digest=${encodeURIComponent(digest)}`,
+      {'content-type': 'application/octet-stream', 'content-length': String(size)},
+      body
+    );
     return 'uploaded';
   }
 
@@ -176,7 +217,9 @@ export class RegistryClient {
     if (!location) return;
     const host = apiHost(repo.registry);
     const url = new URL(location, `${await this.scheme(host)}://${host}`);
-    await this.send(host, 'DELETE', url.toString(), {}, undefined, this.tokens.get(this.tokenKey(repo))).catch(() => undefined);
+    await this.send(host, 'DELETE', url.toString(), {}, undefined, this.tokens.get(this.tokenKey(repo))).catch(
+      () => undefined
+    );
   }
 
   /** True when the registry answers plain HTTP only (a loopback registry without TLS). */
@@ -191,7 +234,11 @@ export class RegistryClient {
     if (isLoopbackHost(host) || this.opts.insecure?.includes(host)) {
       // Docker talks plain HTTP to loopback and insecure registries that do not speak TLS; so do we. Nothing else.
       try {
-        await request(`https://${host}/v2/`, {method: 'GET', dispatcher: this.dispatcher(host), headersTimeout: 10_000});
+        await request(`https://${host}/v2/`, {
+          method: 'GET',
+          dispatcher: this.dispatcher(host),
+          headersTimeout: 10_000
+        });
       } catch (e) {
         const code = (e as {code?: string}).code ?? '';
         if (!/CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) scheme = 'http';
@@ -208,17 +255,32 @@ export class RegistryClient {
       const ca = this.opts.caCerts?.get(registry);
       // Honours HTTPS_PROXY / HTTP_PROXY / NO_PROXY as the engine does; the CA serves direct and proxied TLS alike.
       const tls = ca ? {ca: [...systemCAs(), ca]} : {};
-      d = new EnvHttpProxyAgent({connect: {...tls, timeout: 15_000}, requestTls: tls, headersTimeout: 30_000, bodyTimeout: 60_000});
+      d = new EnvHttpProxyAgent({
+        connect: {...tls, timeout: 15_000},
+        requestTls: tls,
+        headersTimeout: 30_000,
+        bodyTimeout: 60_000
+      });
       this.dispatchers.set(host, d);
     }
     return d;
   }
 
-  private async call(repo: Repository, method: string, suffix: string, headers: Record<string, string>, body?: Body, okStatuses: number[] = []): Promise<Response> {
+  private async call(
+    repo: Repository,
+    method: string,
+    suffix: string,
+    headers: Record<string, string>,
+    body?: Body,
+    okStatuses: number[] = []
+  ): Promise<Response> {
     const host = apiHost(repo.registry);
     const origin = `${await this.scheme(host)}://${host}`;
     // suffix is a path below the repository, or an absolute upload location the registry handed out
-    const url = /^https?:\/\//.test(suffix) || suffix.startsWith('/v2/') ? new URL(suffix, origin).toString() : `${origin}/v2/${repo.path}${suffix}`;
+    const url =
+      /^https?:\/\//.test(suffix) || suffix.startsWith('/v2/')
+        ? new URL(suffix, origin).toString()
+        : `${origin}/v2/${repo.path}${suffix}`;
     const what = `${method} ${repo.registry}/${repo.path}${suffix.startsWith('/') && !suffix.startsWith('/v2/') ? suffix : ' (upload)'}`;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -230,7 +292,12 @@ export class RegistryClient {
         if ((res.status >= 200 && res.status < 300) || okStatuses.includes(res.status)) return res;
         const detail = registryErrorText(res.body);
         const transient = res.status >= 500 || res.status === 429 || res.status === 408;
-        const err = new RegistryError(`${what}: ${res.status}${detail ? ` ${detail}` : ''}`, res.status, transient, detail);
+        const err = new RegistryError(
+          `${what}: ${res.status}${detail ? ` ${detail}` : ''}`,
+          res.status,
+          transient,
+          detail
+        );
         if (!transient || attempt >= this.retries) throw err;
         const retryAfter = res.headers['retry-after'] ? Number(res.headers['retry-after']) : undefined;
         await this.pause(attempt + 1, err.message, retryAfter);
@@ -239,9 +306,11 @@ export class RegistryClient {
           if (!e.transient || attempt >= this.retries) throw e;
           continue;
         }
-        const code = (e as {code?: string; cause?: {code?: string}}).code ?? (e as {cause?: {code?: string}}).cause?.code ?? '';
+        const code =
+          (e as {code?: string; cause?: {code?: string}}).code ?? (e as {cause?: {code?: string}}).cause?.code ?? '';
         const message = `${what}: ${(e as Error).message}${code ? ` (${code})` : ''}. ${networkHint(host, code, this.opts.env ?? process.env)}`;
-        if (!TRANSIENT_CODES.has(code) || attempt >= this.retries) throw new RegistryError(message, 0, TRANSIENT_CODES.has(code));
+        if (!TRANSIENT_CODES.has(code) || attempt >= this.retries)
+          throw new RegistryError(message, 0, TRANSIENT_CODES.has(code));
         await this.pause(attempt + 1, message);
       }
     }
@@ -257,14 +326,27 @@ export class RegistryClient {
     return `${repo.registry}/${repo.path}`;
   }
 
-  private async send(host: string, method: string, url: string, headers: Record<string, string>, body: Body | undefined, auth: string | undefined): Promise<Response> {
+  private async send(
+    host: string,
+    method: string,
+    url: string,
+    headers: Record<string, string>,
+    body: Body | undefined,
+    auth: string | undefined
+  ): Promise<Response> {
     const h: Record<string, string> = {'user-agent': this.opts.userAgent ?? 'publish-image', ...headers};
     if (auth) h['authorization'] = auth;
     const payload = typeof body === 'function' ? body() : body;
-    const res = await request(url, {method: method as Dispatcher.HttpMethod, headers: h, body: payload, dispatcher: this.dispatcher(host)});
+    const res = await request(url, {
+      method: method,
+      headers: h,
+      body: payload,
+      dispatcher: this.dispatcher(host)
+    });
     const buf = Buffer.from(await res.body.arrayBuffer());
     const flat: Record<string, string> = {};
-    for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) flat[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+    for (const [k, v] of Object.entries(res.headers))
+      if (v !== undefined) flat[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
     return {status: res.statusCode, headers: flat, body: buf};
   }
 
@@ -280,10 +362,18 @@ export class RegistryClient {
       const u = new URL(params['realm']);
       if (params['service']) u.searchParams.set('service', params['service']);
       u.searchParams.set('scope', `repository:${repo.path}:pull,push`);
-      const res = await request(u, {method: 'GET', headers: basic ? {authorization: basic} : {}, dispatcher: this.dispatcher(u.host)});
+      const res = await request(u, {
+        method: 'GET',
+        headers: basic ? {authorization: basic} : {},
+        dispatcher: this.dispatcher(u.host)
+      });
       const text = await res.body.text();
       if (res.statusCode !== 200) {
-        throw new RegistryError(`token service ${u.origin}${u.pathname} for ${repo.registry}/${repo.path}: ${res.statusCode} ${registryErrorText(Buffer.from(text))}`, res.statusCode, res.statusCode >= 500);
+        throw new RegistryError(
+          `token service ${u.origin}${u.pathname} for ${repo.registry}/${repo.path}: ${res.statusCode} ${registryErrorText(Buffer.from(text))}`,
+          res.statusCode,
+          res.statusCode >= 500
+        );
       }
       const tok = JSON.parse(text) as {token?: string; access_token?: string};
       const token = tok.token ?? tok.access_token;
@@ -302,9 +392,13 @@ function systemCAs(): string[] {
 
 /** The proxy a request to host goes through, as HTTPS_PROXY / NO_PROXY say ('' = direct). */
 export function proxyFor(host: string, env: Record<string, string | undefined>): string {
-  const noProxy = (env['NO_PROXY'] ?? env['no_proxy'] ?? '').split(',').map(s => s.trim()).filter(Boolean);
+  const noProxy = (env['NO_PROXY'] ?? env['no_proxy'] ?? '')
+    .split(',')
+    .map(s => s.trim())
+    .filter(Boolean);
   const name = host.replace(/:\d+$/, '');
-  if (noProxy.some(n => n === '*' || name === n.replace(/^\./, '') || name.endsWith(n.startsWith('.') ? n : `.${n}`))) return '';
+  if (noProxy.some(n => n === '*' || name === n.replace(/^\./, '') || name.endsWith(n.startsWith('.') ? n : `.${n}`)))
+    return '';
   return env['HTTPS_PROXY'] ?? env['https_proxy'] ?? env['HTTP_PROXY'] ?? env['http_proxy'] ?? '';
 }
 
@@ -315,8 +409,10 @@ export function networkHint(host: string, code: string, env: Record<string, stri
   if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|EPROTO/.test(code)) {
     return `The TLS handshake with ${host} ${via} failed: if the registry has its own CA, pass it in ca-cert${proxy ? '; a TLS-intercepting proxy needs its CA too' : ''}.`;
   }
-  if (/TIMEOUT|ETIMEDOUT/.test(code)) return `Connecting to ${host} ${via} timed out: check the host and port, the firewall, and HTTPS_PROXY / NO_PROXY.`;
-  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(code)) return `Could not connect to ${host} ${via}: check the host name and port${proxy ? ', and that the proxy is up' : ''}.`;
+  if (/TIMEOUT|ETIMEDOUT/.test(code))
+    return `Connecting to ${host} ${via} timed out: check the host and port, the firewall, and HTTPS_PROXY / NO_PROXY.`;
+  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(code))
+    return `Could not connect to ${host} ${via}: check the host name and port${proxy ? ', and that the proxy is up' : ''}.`;
   return `Connection to ${host} ${via} failed.`;
 }
 

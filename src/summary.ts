@@ -43,7 +43,8 @@ export function renderSummary(d: SummaryData): string {
     out.push(`| size | ${humanSize(d.size)} |`);
   }
   for (const [ref, sig] of Object.entries(d.signatures)) out.push(`| signed | \`${esc(ref)}\` → \`${esc(sig)}\` |`);
-  if (d.timings.length) out.push(`| time | ${d.timings.map(([p, ms]) => `${p} ${(ms / 1000).toFixed(1)}s`).join(' · ')} |`);
+  if (d.timings.length)
+    out.push(`| time | ${d.timings.map(([p, ms]) => `${p} ${(ms / 1000).toFixed(1)}s`).join(' · ')} |`);
   if (d.verifyCommands.length) {
     out.push('', 'Verify:', '', '```sh', ...d.verifyCommands, '```');
   }

@@ -6,7 +6,18 @@ import {execFileSync} from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {branchEvent, errorLines, filesBelow, logWithoutMaskCommands, pullRequestEvent, ROOT, runAction, RunResult, SHA, tagEvent} from '../helpers/harness';
+import {
+  branchEvent,
+  errorLines,
+  filesBelow,
+  logWithoutMaskCommands,
+  pullRequestEvent,
+  ROOT,
+  runAction,
+  RunResult,
+  SHA,
+  tagEvent
+} from '../helpers/harness';
 import {cosignKeyPair, testEnv, uniqueRepo} from '../helpers/env';
 import {getManifest, listTags, platforms, RegistryAccess} from '../helpers/registry';
 
@@ -46,14 +57,21 @@ describe('release tag v1.2.3, two platforms, key signing', () => {
 
   test('outputs name the five tags, the version and the digest', () => {
     const image = `${env.PI_REG_BASIC}/${repo}`;
-    expect(run.main.outputs['tags']?.split('\n')).toEqual(['1.2.3', '1.2', '1', 'sha-1a2b3c4', 'latest'].map(t => `${image}:${t}`));
+    expect(run.main.outputs['tags']?.split('\n')).toEqual(
+      ['1.2.3', '1.2', '1', 'sha-1a2b3c4', 'latest'].map(t => `${image}:${t}`)
+    );
     expect(run.main.outputs['version']).toBe('1.2.3');
     expect(run.main.outputs['digest']).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(run.main.outputs['imageid']).toMatch(/^sha256:/);
-    expect(JSON.parse(run.main.outputs['metadata'] ?? '{}')).toHaveProperty(['containerimage.digest'], run.main.outputs['digest']);
+    expect(JSON.parse(run.main.outputs['metadata'] ?? '{}')).toHaveProperty(
+      ['containerimage.digest'],
+      run.main.outputs['digest']
+    );
     expect(run.main.outputs['labels']).toContain('org.opencontainers.image.version=1.2.3');
     expect(run.main.outputs['labels']).toContain(`org.opencontainers.image.revision=${SHA}`);
-    expect(Object.keys(JSON.parse(run.main.outputs['platform-digests'] ?? '{}')).sort()).toEqual(['linux/amd64', 'linux/arm64']);
+    expect(
+      Object.keys(JSON.parse(run.main.outputs['platform-digests'] ?? '{}') as Record<string, string>).sort()
+    ).toEqual(['linux/amd64', 'linux/arm64']);
   });
 
   test('every tag in the registry resolves to the digest output, whose index lists both platforms', async () => {
@@ -72,8 +90,13 @@ describe('release tag v1.2.3, two platforms, key signing', () => {
     const amd = index.json.manifests?.find(m => m.platform?.architecture === 'amd64');
     const manifest = await getManifest(reg, repo, amd?.digest ?? '');
     const {getBlob} = await import('../helpers/registry');
-    const config = JSON.parse((await getBlob(reg, repo, manifest.json.config?.digest ?? '')).toString()) as {config: {Labels: Record<string, string>}};
-    expect(config.config.Labels).toMatchObject({'org.opencontainers.image.version': '1.2.3', 'org.opencontainers.image.revision': SHA});
+    const config = JSON.parse((await getBlob(reg, repo, manifest.json.config?.digest ?? '')).toString()) as {
+      config: {Labels: Record<string, string>};
+    };
+    expect(config.config.Labels).toMatchObject({
+      'org.opencontainers.image.version': '1.2.3',
+      'org.opencontainers.image.revision': SHA
+    });
     expect(config.config.Labels['org.opencontainers.image.created']).toMatch(/^\d{4}-\d\d-\d\dT/);
   });
 
@@ -81,12 +104,27 @@ describe('release tag v1.2.3, two platforms, key signing', () => {
     const ref = `${env.PI_REG_BASIC}/${repo}@${run.main.outputs['digest']}`;
     const dockerConfig = fs.mkdtempSync(path.join(os.tmpdir(), 'pi-verify-'));
     const authB64 = Buffer.from(`${reg.user}:${reg.password}`).toString('base64');
-    fs.writeFileSync(path.join(dockerConfig, 'config.json'), JSON.stringify({auths: {[env.PI_REG_BASIC]: {auth: authB64}}}));
+    fs.writeFileSync(
+      path.join(dockerConfig, 'config.json'),
+      JSON.stringify({auths: {[env.PI_REG_BASIC]: {auth: authB64}}})
+    );
     const verify = (pub: string): string =>
-      execFileSync('cosign', ['verify', '--key', pub, '--insecure-ignore-tlog=true', '--allow-insecure-registry', '--allow-http-registry', ref], {
-        env: {...process.env, DOCKER_CONFIG: dockerConfig},
-        stdio: 'pipe'
-      }).toString();
+      execFileSync(
+        'cosign',
+        [
+          'verify',
+          '--key',
+          pub,
+          '--insecure-ignore-tlog=true',
+          '--allow-insecure-registry',
+          '--allow-http-registry',
+          ref
+        ],
+        {
+          env: {...process.env, DOCKER_CONFIG: dockerConfig},
+          stdio: 'pipe'
+        }
+      ).toString();
     expect(verify(keys.pubPath)).toContain(run.main.outputs['digest']);
     const other = cosignKeyPair(fs.mkdtempSync(path.join(os.tmpdir(), 'pi-other-')), 'x');
     expect(() => verify(other.pubPath)).toThrow();
@@ -105,7 +143,12 @@ describe('release tag v1.2.3, two platforms, key signing', () => {
     expect(fs.existsSync(state.dockerConfig)).toBe(false);
     for (const f of filesBelow(run.runnerTemp)) {
       const text = fs.readFileSync(f, 'utf8');
-      expect({f, leaked: text.includes(env.PI_REG_BASIC_PASSWORD) || text.includes(Buffer.from(`${reg.user}:${reg.password}`).toString('base64'))}).toEqual({f, leaked: false});
+      expect({
+        f,
+        leaked:
+          text.includes(env.PI_REG_BASIC_PASSWORD) ||
+          text.includes(Buffer.from(`${reg.user}:${reg.password}`).toString('base64'))
+      }).toEqual({f, leaked: false});
     }
   });
 });
@@ -121,7 +164,8 @@ describe('branch push', () => {
     expect(errorLines(run.main.stdout)).toEqual([]);
     expect(run.main.exitCode).toBe(0);
     expect(await listTags(reg, repo)).toEqual(['main', 'sha-1a2b3c4']);
-    for (const tag of ['main', 'sha-1a2b3c4']) expect((await getManifest(reg, repo, tag)).digest).toBe(run.main.outputs['digest']);
+    for (const tag of ['main', 'sha-1a2b3c4'])
+      expect((await getManifest(reg, repo, tag)).digest).toBe(run.main.outputs['digest']);
   });
 });
 
@@ -153,7 +197,8 @@ describe('wrong password', () => {
 
   test('the password appears in no output, log or file', () => {
     expect(logWithoutMaskCommands(run.main.stdout + run.main.stderr + (run.post?.stdout ?? ''))).not.toContain(WRONG);
-    for (const f of [...filesBelow(run.runnerTemp)]) expect({f, leaked: fs.readFileSync(f, 'utf8').includes(WRONG)}).toEqual({f, leaked: false});
+    for (const f of [...filesBelow(run.runnerTemp)])
+      expect({f, leaked: fs.readFileSync(f, 'utf8').includes(WRONG)}).toEqual({f, leaked: false});
   });
 
   test('nothing is pushed', async () => {

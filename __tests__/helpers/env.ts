@@ -31,8 +31,14 @@ export function uniqueRepo(prefix: string): string {
 }
 
 /** A cosign key pair in a temp dir. */
-export function cosignKeyPair(dir: string, password: string): {key: string; pub: string; keyPath: string; pubPath: string} {
-  execFileSync('cosign', ['generate-key-pair', '--output-key-prefix', path.join(dir, 'cosign')], {env: {...process.env, COSIGN_PASSWORD: password}, stdio: 'pipe'});
+export function cosignKeyPair(
+  dir: string,
+  password: string
+): {key: string; pub: string; keyPath: string; pubPath: string} {
+  execFileSync('cosign', ['generate-key-pair', '--output-key-prefix', path.join(dir, 'cosign')], {
+    env: {...process.env, COSIGN_PASSWORD: password},
+    stdio: 'pipe'
+  });
   const keyPath = path.join(dir, 'cosign.key');
   const pubPath = path.join(dir, 'cosign.pub');
   return {key: fs.readFileSync(keyPath, 'utf8'), pub: fs.readFileSync(pubPath, 'utf8'), keyPath, pubPath};

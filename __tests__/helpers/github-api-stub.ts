@@ -14,7 +14,8 @@ export async function startGitHubApiStub(repo: Record<string, unknown>, commitDa
     requests.push(`${req.method} ${req.url}`);
     const url = req.url ?? '';
     let body: unknown;
-    if (/^\/repos\/[^/]+\/[^/]+\/commits\/[^/]+$/.test(url)) body = {sha: url.split('/').pop(), commit: {committer: {date: commitDate}, author: {date: commitDate}}};
+    if (/^\/repos\/[^/]+\/[^/]+\/commits\/[^/]+$/.test(url))
+      body = {sha: url.split('/').pop(), commit: {committer: {date: commitDate}, author: {date: commitDate}}};
     else if (/^\/repos\/[^/]+\/[^/]+$/.test(url)) body = repo;
     if (!body) {
       res.writeHead(404, {'content-type': 'application/json'}).end('{"message":"Not Found"}');

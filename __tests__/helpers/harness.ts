@@ -64,7 +64,9 @@ let actionDefaults: Record<string, string> | undefined;
 /** action.yml defaults, as the runner applies them; `${{ github.token }}` becomes the given token. */
 export function defaults(githubToken = ''): Record<string, string> {
   if (!actionDefaults) {
-    const doc = parseYaml(fs.readFileSync(path.join(ROOT, 'action.yml'), 'utf8')) as {inputs: Record<string, {default?: string}>};
+    const doc = parseYaml(fs.readFileSync(path.join(ROOT, 'action.yml'), 'utf8')) as {
+      inputs: Record<string, {default?: string}>;
+    };
     actionDefaults = {};
     for (const [k, v] of Object.entries(doc.inputs)) if (v.default !== undefined) actionDefaults[k] = String(v.default);
   }
@@ -79,7 +81,10 @@ export function inputEnv(inputs: Record<string, string>): Record<string, string>
   return env;
 }
 
-function spawnStep(env: Record<string, string>, cwd: string): Promise<{exitCode: number; stdout: string; stderr: string}> {
+function spawnStep(
+  env: Record<string, string>,
+  cwd: string
+): Promise<{exitCode: number; stdout: string; stderr: string}> {
   return new Promise((resolve, reject) => {
     const child = spawn(NODE, [DIST], {env, cwd, stdio: ['ignore', 'pipe', 'pipe']});
     let stdout = '';
@@ -124,24 +129,24 @@ export async function runAction(o: RunOptions): Promise<RunResult> {
   const base: Record<string, string> = o.replaceEnv
     ? {PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...o.replaceEnv, GITHUB_EVENT_PATH: eventPath}
     : {
-    PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-    HOME: home,
-    RUNNER_TEMP: path.join(runnerTemp, 'temp'),
-    RUNNER_OS: 'Linux',
-    GITHUB_ACTIONS: 'true',
-    CI: 'true',
-    GITHUB_EVENT_NAME: o.event.name,
-    GITHUB_EVENT_PATH: eventPath,
-    GITHUB_REF: o.event.ref,
-    GITHUB_SHA: o.event.sha,
-    GITHUB_REPOSITORY: o.repository ?? 'octo-org/Hello-World',
-    GITHUB_SERVER_URL: 'https://github.com',
-    GITHUB_API_URL: 'http://127.0.0.1:9',
-    GITHUB_WORKSPACE: o.cwd ?? ROOT,
-    GITHUB_RUN_ID: '1001',
-    GITHUB_RUN_ATTEMPT: '1',
-    ...(o.env ?? {})
-  };
+        PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+        HOME: home,
+        RUNNER_TEMP: path.join(runnerTemp, 'temp'),
+        RUNNER_OS: 'Linux',
+        GITHUB_ACTIONS: 'true',
+        CI: 'true',
+        GITHUB_EVENT_NAME: o.event.name,
+        GITHUB_EVENT_PATH: eventPath,
+        GITHUB_REF: o.event.ref,
+        GITHUB_SHA: o.event.sha,
+        GITHUB_REPOSITORY: o.repository ?? 'octo-org/Hello-World',
+        GITHUB_SERVER_URL: 'https://github.com',
+        GITHUB_API_URL: 'http://127.0.0.1:9',
+        GITHUB_WORKSPACE: o.cwd ?? ROOT,
+        GITHUB_RUN_ID: '1001',
+        GITHUB_RUN_ATTEMPT: '1',
+        ...(o.env ?? {})
+      };
   const inputs = {...(o.withDefaults === false ? {} : defaults()), ...o.inputs};
   const mainFiles = files('main');
   const main = await spawnStep({...base, ...mainFiles, ...inputEnv(inputs)}, o.cwd ?? ROOT);
@@ -199,11 +204,30 @@ export function errorLines(stdout: string): string[] {
 export const SHA = '1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d';
 
 export function tagEvent(tag: string, sha = SHA): Event {
-  return {name: 'push', ref: `refs/tags/${tag}`, sha, payload: {ref: `refs/tags/${tag}`, after: sha, repository: {default_branch: 'main', full_name: 'octo-org/Hello-World'}}};
+  return {
+    name: 'push',
+    ref: `refs/tags/${tag}`,
+    sha,
+    payload: {
+      ref: `refs/tags/${tag}`,
+      after: sha,
+      repository: {default_branch: 'main', full_name: 'octo-org/Hello-World'}
+    }
+  };
 }
 
 export function branchEvent(branch: string, sha = SHA): Event {
-  return {name: 'push', ref: `refs/heads/${branch}`, sha, payload: {ref: `refs/heads/${branch}`, after: sha, repository: {default_branch: 'main', full_name: 'octo-org/Hello-World'}, head_commit: {id: sha, timestamp: '2026-11-20T10:00:00Z'}}};
+  return {
+    name: 'push',
+    ref: `refs/heads/${branch}`,
+    sha,
+    payload: {
+      ref: `refs/heads/${branch}`,
+      after: sha,
+      repository: {default_branch: 'main', full_name: 'octo-org/Hello-World'},
+      head_commit: {id: sha, timestamp: '2026-11-20T10:00:00Z'}
+    }
+  };
 }
 
 export function pullRequestEvent(num: number, sha = SHA): Event {
@@ -211,6 +235,10 @@ export function pullRequestEvent(num: number, sha = SHA): Event {
     name: 'pull_request',
     ref: `refs/pull/${num}/merge`,
     sha,
-    payload: {number: num, pull_request: {number: num, head: {sha, ref: 'feature'}, base: {ref: 'main'}}, repository: {default_branch: 'main'}}
+    payload: {
+      number: num,
+      pull_request: {number: num, head: {sha, ref: 'feature'}, base: {ref: 'main'}},
+      repository: {default_branch: 'main'}
+    }
   };
 }

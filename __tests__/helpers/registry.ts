@@ -23,7 +23,12 @@ export interface Fetched {
   status: number;
   digest: string;
   mediaType: string;
-  json: {manifests?: {digest: string; platform?: {os: string; architecture: string; variant?: string}}[]; config?: {digest: string}; layers?: {digest: string}[]; [k: string]: unknown};
+  json: {
+    manifests?: {digest: string; platform?: {os: string; architecture: string; variant?: string}}[];
+    config?: {digest: string};
+    layers?: {digest: string}[];
+    [k: string]: unknown;
+  };
   text: string;
 }
 
@@ -39,7 +44,10 @@ function auth(r: RegistryAccess): Record<string, string> {
 
 export async function getManifest(r: RegistryAccess, repo: string, reference: string): Promise<Fetched> {
   const {url, dispatcher} = base(r);
-  const res = await request(`${url}/v2/${repo}/manifests/${reference}`, {headers: {accept: ACCEPT, ...auth(r)}, dispatcher});
+  const res = await request(`${url}/v2/${repo}/manifests/${reference}`, {
+    headers: {accept: ACCEPT, ...auth(r)},
+    dispatcher
+  });
   const text = await res.body.text();
   await dispatcher.close();
   let json = {};
@@ -48,7 +56,13 @@ export async function getManifest(r: RegistryAccess, repo: string, reference: st
   } catch {
     // error bodies may not be JSON
   }
-  return {status: res.statusCode, digest: String(res.headers['docker-content-digest'] ?? ''), mediaType: String(res.headers['content-type'] ?? ''), json, text};
+  return {
+    status: res.statusCode,
+    digest: String(res.headers['docker-content-digest'] ?? ''),
+    mediaType: String(res.headers['content-type'] ?? ''),
+    json,
+    text
+  };
 }
 
 export async function getBlob(r: RegistryAccess, repo: string, digest: string): Promise<Buffer> {

@@ -9,10 +9,26 @@ export interface MetaCase {
   table: string;
   env: Record<string, string>;
   event: Record<string, unknown> | null;
-  inputs: {images: string[]; tags: string[]; flavor: string[]; labels: string[]; annotations: string[]; sepTags: string; sepLabels: string; sepAnnotations: string};
+  inputs: {
+    images: string[];
+    tags: string[];
+    flavor: string[];
+    labels: string[];
+    annotations: string[];
+    sepTags: string;
+    sepLabels: string;
+    sepAnnotations: string;
+  };
   actionInputs: Record<string, string>;
   expected: Record<string, unknown>;
-  derived?: {version: {main: string | null; partial: string[]; latest: boolean}; tags: string[]; tagNames: string[]; labels: string[]; annotations: string[]; json: unknown};
+  derived?: {
+    version: {main: string | null; partial: string[]; latest: boolean};
+    tags: string[];
+    tagNames: string[];
+    labels: string[];
+    annotations: string[];
+    json: unknown;
+  };
   mocks: {repo: Record<string, unknown>};
 }
 
@@ -38,5 +54,12 @@ export function vectors(): Vectors {
 }
 
 /** The cases README.md says cannot be replayed black-box. */
-export const NOT_REPLAYABLE = new Set(['push/push17', 'push/push21', 'latest/latest01', 'latest/latest02', 'null/null01', 'null/null02']);
+export const NOT_REPLAYABLE = new Set([
+  'push/push17',
+  'push/push21',
+  'latest/latest01',
+  'latest/latest02',
+  'null/null01',
+  'null/null02'
+]);
 export const NOT_REPLAYABLE_TABLES = new Set(['bakeFile', 'bakeFileTagsLabels']);

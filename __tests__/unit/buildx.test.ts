@@ -18,22 +18,79 @@ test.each<[string, Partial<BuildPlan>, string[]]>([
   [
     'local tags when not pushing',
     {localTags: ['user/app:1', 'user/app:latest']},
-    ['buildx', 'build', '--tag', 'user/app:1', '--tag', 'user/app:latest', '--metadata-file', '/t/metadata.json', '--iidfile', '/t/iid', '.']
+    [
+      'buildx',
+      'build',
+      '--tag',
+      'user/app:1',
+      '--tag',
+      'user/app:latest',
+      '--metadata-file',
+      '/t/metadata.json',
+      '--iidfile',
+      '/t/iid',
+      '.'
+    ]
   ],
   [
     'pushing: every platform into an OCI layout, no tag',
     {ociLayout: '/t/layout', platforms: ['linux/amd64', 'linux/arm64'], localTags: ['ignored:1']},
-    ['buildx', 'build', '--platform', 'linux/amd64,linux/arm64', '--output', 'type=oci,dest=/t/layout,tar=false', '--metadata-file', '/t/metadata.json', '--iidfile', '/t/iid', '.']
+    [
+      'buildx',
+      'build',
+      '--platform',
+      'linux/amd64,linux/arm64',
+      '--output',
+      'type=oci,dest=/t/layout,tar=false',
+      '--metadata-file',
+      '/t/metadata.json',
+      '--iidfile',
+      '/t/iid',
+      '.'
+    ]
   ],
   [
     'a layout path with a comma is one quoted CSV field',
     {ociLayout: '/t/a,b'},
-    ['buildx', 'build', '--output', 'type=oci,"dest=/t/a,b",tar=false', '--metadata-file', '/t/metadata.json', '--iidfile', '/t/iid', '.']
+    [
+      'buildx',
+      'build',
+      '--output',
+      'type=oci,"dest=/t/a,b",tar=false',
+      '--metadata-file',
+      '/t/metadata.json',
+      '--iidfile',
+      '/t/iid',
+      '.'
+    ]
   ],
   [
     'builder, file, build args and labels',
-    {builder: 'b1', file: 'x/Dockerfile', buildArgs: ['A=1', 'B=two words'], labels: ['org.opencontainers.image.version=1.2.3']},
-    ['buildx', 'build', '--builder', 'b1', '--file', 'x/Dockerfile', '--build-arg', 'A=1', '--build-arg', 'B=two words', '--label', 'org.opencontainers.image.version=1.2.3', '--metadata-file', '/t/metadata.json', '--iidfile', '/t/iid', '.']
+    {
+      builder: 'b1',
+      file: 'x/Dockerfile',
+      buildArgs: ['A=1', 'B=two words'],
+      labels: ['org.opencontainers.image.version=1.2.3']
+    },
+    [
+      'buildx',
+      'build',
+      '--builder',
+      'b1',
+      '--file',
+      'x/Dockerfile',
+      '--build-arg',
+      'A=1',
+      '--build-arg',
+      'B=two words',
+      '--label',
+      'org.opencontainers.image.version=1.2.3',
+      '--metadata-file',
+      '/t/metadata.json',
+      '--iidfile',
+      '/t/iid',
+      '.'
+    ]
   ]
 ])('%s', (_name, over, expected) => {
   expect(buildArgs({...plan, ...over})).toEqual(expected);

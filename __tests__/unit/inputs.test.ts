@@ -6,15 +6,37 @@ const env = (inputs: Record<string, string>): Record<string, string> =>
 describe('getInputs', () => {
   test('defaults', () => {
     const i = getInputs({});
-    expect(i).toMatchObject({images: [], tags: [], context: '.', platforms: [], push: false, logout: true, tlogUpload: true, dryRun: false, sepTags: '\n'});
+    expect(i).toMatchObject({
+      images: [],
+      tags: [],
+      context: '.',
+      platforms: [],
+      push: false,
+      logout: true,
+      tlogUpload: true,
+      dryRun: false,
+      sepTags: '\n'
+    });
   });
 
   test.each<[string, Record<string, string>, object]>([
-    ['platforms by comma and newline', {platforms: 'linux/amd64, linux/arm64\nlinux/arm/v7'}, {platforms: ['linux/amd64', 'linux/arm64', 'linux/arm/v7']}],
-    ['build-args one per line, values keep commas', {'build-args': 'A=1,2\n  B=x y  \n'}, {buildArgs: ['A=1,2', 'B=x y']}],
+    [
+      'platforms by comma and newline',
+      {platforms: 'linux/amd64, linux/arm64\nlinux/arm/v7'},
+      {platforms: ['linux/amd64', 'linux/arm64', 'linux/arm/v7']}
+    ],
+    [
+      'build-args one per line, values keep commas',
+      {'build-args': 'A=1,2\n  B=x y  \n'},
+      {buildArgs: ['A=1,2', 'B=x y']}
+    ],
     ['images one per line', {images: 'ghcr.io/o/a\nuser/a'}, {images: ['ghcr.io/o/a', 'user/a']}],
     ['separator kept untrimmed', {'sep-tags': ','}, {sepTags: ','}],
-    ['booleans as core accepts them', {push: 'True', logout: 'FALSE', 'dry-run': 'true'}, {push: true, logout: false, dryRun: true}],
+    [
+      'booleans as core accepts them',
+      {push: 'True', logout: 'FALSE', 'dry-run': 'true'},
+      {push: true, logout: false, dryRun: true}
+    ],
     ['password keeps surrounding spaces', {username: 'u', password: ' p '}, {password: ' p '}]
   ])('%s', (_n, inputs, expected) => {
     expect(getInputs(env(inputs))).toMatchObject(expected);
@@ -25,7 +47,11 @@ describe('getInputs', () => {
     ['a bad platform', {platforms: 'amd64'}, /^platforms: "amd64" is not a platform; write os\/arch\[\/variant\]/],
     ['a bad build arg', {'build-args': 'NOEQUALS'}, /^build-args: "NOEQUALS" is not NAME=value/],
     ['password without username', {password: 'p'}, /^username: a password was given without a username/],
-    ['cosign-password without cosign-key', {'cosign-password': 'p'}, /^cosign-key: cosign-password was given but no cosign-key/]
+    [
+      'cosign-password without cosign-key',
+      {'cosign-password': 'p'},
+      /^cosign-key: cosign-password was given but no cosign-key/
+    ]
   ])('%s', (_n, inputs, message) => {
     expect(() => getInputs(env(inputs))).toThrow(message);
   });

@@ -5,7 +5,10 @@ test.each([
   ['Basic realm="Registry Realm"', {scheme: 'basic', params: {realm: 'Registry Realm'}}],
   [
     'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:u/a:pull,push"',
-    {scheme: 'bearer', params: {realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:u/a:pull,push'}}
+    {
+      scheme: 'bearer',
+      params: {realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:u/a:pull,push'}
+    }
   ],
   ['', {scheme: '', params: {}}]
 ])('parseChallenge(%j)', (header, expected) => {
@@ -13,7 +16,10 @@ test.each([
 });
 
 test.each([
-  [Buffer.from('{"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]}'), 'DENIED: requested access to the resource is denied'],
+  [
+    Buffer.from('{"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]}'),
+    'DENIED: requested access to the resource is denied'
+  ],
   [Buffer.from('plain text'), 'plain text']
 ])('registryErrorText', (body, text) => {
   expect(registryErrorText(body)).toBe(text);
@@ -36,7 +42,12 @@ test.each([
   expect(platformString(p)).toBe(s);
 });
 
-const entry = (architecture: string, variant?: string, os = 'linux') => ({digest: 'sha256:x', mediaType: 'm', size: 1, platform: {os, architecture, variant}});
+const entry = (architecture: string, variant?: string, os = 'linux') => ({
+  digest: 'sha256:x',
+  mediaType: 'm',
+  size: 1,
+  platform: {os, architecture, variant}
+});
 
 test.each([
   [['linux/amd64', 'linux/arm64'], [entry('amd64'), entry('arm64', 'v8')], []],

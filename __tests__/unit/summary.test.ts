@@ -25,7 +25,9 @@ test('a pushed image: digest, platforms, size, signature, timings', () => {
 });
 
 test('nothing pushed says why', () => {
-  expect(renderSummary({...data, digest: '', notPushedReason: 'push is false'})).toContain('> Nothing was pushed: push is false');
+  expect(renderSummary({...data, digest: '', notPushedReason: 'push is false'})).toContain(
+    '> Nothing was pushed: push is false'
+  );
 });
 
 test('dry run says so', () => {

@@ -30,6 +30,7 @@ type Pep440 = {
 };
 let pep440: Pep440 | undefined;
 function pep(): Pep440 {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, for a fast start
   pep440 ??= require('@renovate/pep440') as Pep440;
   return pep440;
 }
@@ -79,7 +80,9 @@ class Computation {
   /** The string a semver/pep440/match rule works on: its value, or the tag name; undefined when it does not fire. */
   private subject(tag: TagRule): string | undefined {
     if (!/^refs\/tags\//.test(this.ctx.ref) && (tag.attrs['value'] ?? '').length === 0) return undefined;
-    return (tag.attrs['value'] ?? '').length > 0 ? this.global(tag.attrs['value'] ?? '') : this.ctx.ref.replace(/^refs\/tags\//g, '');
+    return (tag.attrs['value'] ?? '').length > 0
+      ? this.global(tag.attrs['value'] ?? '')
+      : this.ctx.ref.replace(/^refs\/tags\//g, '');
   }
 
   private matched(tag: TagRule, vraw: string): string {
@@ -87,7 +90,8 @@ class Computation {
     if (m.length === 0) return vraw;
     const found = vraw.match(m);
     if (found) {
-      if (found[1] === undefined) throw new InputError('tags', `tags: match=${m} needs a capture group in "${tag.entry}"`);
+      if (found[1] === undefined)
+        throw new InputError('tags', `tags: match=${m} needs a capture group in "${tag.entry}"`);
       return found[1];
     }
     this.warnings.push(`${m} does not match ${vraw}.`);
@@ -98,7 +102,10 @@ class Computation {
     for (const tag of tags) {
       const enabled = this.global(tag.attrs['enable'] ?? 'true');
       if (enabled !== 'true' && enabled !== 'false') {
-        throw new InputError('tags', `tags: enable must be exactly "true" or "false", got "${enabled}" in "${tag.entry}"`);
+        throw new InputError(
+          'tags',
+          `tags: enable must be exactly "true" or "false", got "${enabled}" in "${tag.entry}"`
+        );
       }
       if (enabled === 'false') continue;
       this.apply(tag);
@@ -111,7 +118,11 @@ class Computation {
     const ref = this.ctx.ref;
     switch (tag.type) {
       case 'schedule':
-        if (/schedule/.test(this.ctx.eventName)) this.add(this.withAffixes(renderSchedule(tag.attrs['pattern'] ?? '', this.facts), tag), this.latestFor(false));
+        if (/schedule/.test(this.ctx.eventName))
+          this.add(
+            this.withAffixes(renderSchedule(tag.attrs['pattern'] ?? '', this.facts), tag),
+            this.latestFor(false)
+          );
         return;
       case 'semver':
         return this.semver(tag);
@@ -127,10 +138,15 @@ class Computation {
         return;
       }
       case 'ref':
-        if (tag.attrs['event'] === 'branch' && /^refs\/heads\//.test(ref)) this.add(this.withAffixes(ref.replace(/^refs\/heads\//g, ''), tag), this.latestFor(false));
-        if (tag.attrs['event'] === 'tag' && /^refs\/tags\//.test(ref)) this.add(this.withAffixes(ref.replace(/^refs\/tags\//g, ''), tag), this.latestFor(true));
+        if (tag.attrs['event'] === 'branch' && /^refs\/heads\//.test(ref))
+          this.add(this.withAffixes(ref.replace(/^refs\/heads\//g, ''), tag), this.latestFor(false));
+        if (tag.attrs['event'] === 'tag' && /^refs\/tags\//.test(ref))
+          this.add(this.withAffixes(ref.replace(/^refs\/tags\//g, ''), tag), this.latestFor(true));
         if (tag.attrs['event'] === 'pr' && /^refs\/pull\//.test(ref)) {
-          this.add(this.withAffixes(ref.replace(/^refs\/pull\//g, '').replace(/\/merge$/g, ''), tag), this.latestFor(false));
+          this.add(
+            this.withAffixes(ref.replace(/^refs\/pull\//g, '').replace(/\/merge$/g, ''), tag),
+            this.latestFor(false)
+          );
         }
         return;
       case 'raw':
@@ -209,7 +225,13 @@ class Computation {
   }
 }
 
-export function computeMetadata(inputs: MetaInputs, ctx: GitContext, repo: RepoFacts, clock: Clock, opts: MetaOptions): Metadata {
+export function computeMetadata(
+  inputs: MetaInputs,
+  ctx: GitContext,
+  repo: RepoFacts,
+  clock: Clock,
+  opts: MetaOptions
+): Metadata {
   const flavor = parseFlavor(inputs.flavor);
   const rules = parseTags(inputs.tags);
   const images = parseImages(inputs.images)
@@ -221,13 +243,27 @@ export function computeMetadata(inputs: MetaInputs, ctx: GitContext, repo: RepoF
   const tagNames: string[] = [];
   if (version.main) {
     tagNames.push(version.main, ...version.partial);
-    if (version.latest) tagNames.push(sanitizeTag(`${flavor.prefixLatest ? flavor.prefix : ''}latest${flavor.suffixLatest ? flavor.suffix : ''}`));
+    if (version.latest)
+      tagNames.push(
+        sanitizeTag(`${flavor.prefixLatest ? flavor.prefix : ''}latest${flavor.suffixLatest ? flavor.suffix : ''}`)
+      );
   }
   const tags = images.length ? images.flatMap(i => tagNames.map(t => `${i}:${t}`)) : [...tagNames];
 
-  const defaults = defaultOciEntries({repo, version: version.main ?? '', created: clock.now.toISOString(), revision: ctx.sha});
-  const labels = mergeEntries(defaults, inputs.labels.map(l => c.global(l)));
-  const plainAnnotations = mergeEntries(defaults, inputs.annotations.map(a => c.global(a)));
+  const defaults = defaultOciEntries({
+    repo,
+    version: version.main ?? '',
+    created: clock.now.toISOString(),
+    revision: ctx.sha
+  });
+  const labels = mergeEntries(
+    defaults,
+    inputs.labels.map(l => c.global(l))
+  );
+  const plainAnnotations = mergeEntries(
+    defaults,
+    inputs.annotations.map(a => c.global(a))
+  );
   const annotations = opts.annotationLevels.flatMap(level => plainAnnotations.map(a => `${level}:${a}`));
 
   const labelMap: Record<string, string> = {};

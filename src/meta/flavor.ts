@@ -16,12 +16,17 @@ export function parseFlavor(entries: readonly string[]): Flavor {
     let onlatestFor = '';
     for (const field of entryFields(entry)) {
       const parts = field.split('=').map(s => s.trim());
-      if (parts.length === 1) throw new InputError('flavor', `flavor: "${entry}" is not key=value; accepted: latest=auto|true|false, prefix=..., suffix=..., onlatest=true|false`);
+      if (parts.length === 1)
+        throw new InputError(
+          'flavor',
+          `flavor: "${entry}" is not key=value; accepted: latest=auto|true|false, prefix=..., suffix=..., onlatest=true|false`
+        );
       const key = (parts[0] ?? '').toLowerCase();
       const value = parts[1] ?? '';
       switch (key) {
         case 'latest':
-          if (value !== 'auto' && value !== 'true' && value !== 'false') throw new InputError('flavor', `flavor: latest must be auto, true or false, got "${value}" in "${entry}"`);
+          if (value !== 'auto' && value !== 'true' && value !== 'false')
+            throw new InputError('flavor', `flavor: latest must be auto, true or false, got "${value}" in "${entry}"`);
           flavor.latest = value;
           break;
         case 'prefix':
@@ -33,12 +38,16 @@ export function parseFlavor(entries: readonly string[]): Flavor {
           onlatestFor = 'suffix';
           break;
         case 'onlatest':
-          if (value !== 'true' && value !== 'false') throw new InputError('flavor', `flavor: onlatest must be true or false, got "${value}" in "${entry}"`);
+          if (value !== 'true' && value !== 'false')
+            throw new InputError('flavor', `flavor: onlatest must be true or false, got "${value}" in "${entry}"`);
           if (onlatestFor === 'prefix') flavor.prefixLatest = value === 'true';
           if (onlatestFor === 'suffix') flavor.suffixLatest = value === 'true';
           break;
         default:
-          throw new InputError('flavor', `flavor: unknown key "${parts[0]}" in "${entry}"; accepted: latest, prefix, suffix, onlatest`);
+          throw new InputError(
+            'flavor',
+            `flavor: unknown key "${parts[0]}" in "${entry}"; accepted: latest, prefix, suffix, onlatest`
+          );
       }
     }
   }

@@ -24,9 +24,14 @@ export function parseImages(entries: readonly string[]): ImageSpec[] {
       const value = parts[1] ?? '';
       if (key === 'name') image.name = value;
       else if (key === 'enable') {
-        if (value !== 'true' && value !== 'false') throw new InputError('images', `images: enable must be exactly "true" or "false", got "${value}" in "${entry}"`);
+        if (value !== 'true' && value !== 'false')
+          throw new InputError(
+            'images',
+            `images: enable must be exactly "true" or "false", got "${value}" in "${entry}"`
+          );
         image.enable = value === 'true';
-      } else throw new InputError('images', `images: unknown attribute "${parts[0]}" in "${entry}"; accepted: name, enable`);
+      } else
+        throw new InputError('images', `images: unknown attribute "${parts[0]}" in "${entry}"; accepted: name, enable`);
     }
     if (image.name === '') throw new InputError('images', `images: empty image name in "${entry}"`);
     return image;

@@ -50,7 +50,8 @@ export function parseTag(entry: string): TagRule {
     const key = (parts[0] ?? '').toLowerCase();
     const value = parts[1] ?? '';
     if (key === 'type') {
-      if (!(TAG_TYPES as readonly string[]).includes(value)) fail(entry, `unknown type "${value}"; expected one of ${TAG_TYPES.join(', ')}`);
+      if (!(TAG_TYPES as readonly string[]).includes(value))
+        fail(entry, `unknown type "${value}"; expected one of ${TAG_TYPES.join(', ')}`);
       type = value;
     } else {
       attrs[key] = value;
@@ -68,7 +69,8 @@ export function parseTag(entry: string): TagRule {
       if (!has(attrs, 'match')) attrs['match'] = '';
       break;
     case 'match':
-      if (!has(attrs, 'pattern')) fail(entry, 'type=match needs a pattern (a regular expression), e.g. pattern=\\d.\\d');
+      if (!has(attrs, 'pattern'))
+        fail(entry, 'type=match needs a pattern (a regular expression), e.g. pattern=\\d.\\d');
       if (!has(attrs, 'group')) attrs['group'] = '0';
       if (isNaN(+(attrs['group'] ?? ''))) fail(entry, `group must be a number, got "${attrs['group']}"`);
       if (!has(attrs, 'value')) attrs['value'] = '';
@@ -78,7 +80,8 @@ export function parseTag(entry: string): TagRule {
       break;
     case 'ref':
       if (!has(attrs, 'event')) fail(entry, `type=ref needs event=${REF_EVENTS.join('|')}`);
-      if (!(REF_EVENTS as readonly string[]).includes(attrs['event'] ?? '')) fail(entry, `unknown event "${attrs['event']}"; expected one of ${REF_EVENTS.join(', ')}`);
+      if (!(REF_EVENTS as readonly string[]).includes(attrs['event'] ?? ''))
+        fail(entry, `unknown event "${attrs['event']}"; expected one of ${REF_EVENTS.join(', ')}`);
       if (attrs['event'] === 'pr' && !has(attrs, 'prefix')) attrs['prefix'] = 'pr-';
       break;
     case 'raw':
@@ -87,7 +90,8 @@ export function parseTag(entry: string): TagRule {
     case 'sha':
       if (!has(attrs, 'prefix')) attrs['prefix'] = 'sha-';
       if (!has(attrs, 'format')) attrs['format'] = 'short';
-      if (!(SHA_FORMATS as readonly string[]).includes(attrs['format'] ?? '')) fail(entry, `unknown format "${attrs['format']}"; expected short or long`);
+      if (!(SHA_FORMATS as readonly string[]).includes(attrs['format'] ?? ''))
+        fail(entry, `unknown format "${attrs['format']}"; expected short or long`);
       break;
   }
   if (!has(attrs, 'enable')) attrs['enable'] = 'true';
@@ -99,14 +103,20 @@ export function parseTag(entry: string): TagRule {
       if (re) new RegExp(re[1] ?? '', re[2]);
       else new RegExp(p);
     } catch (e) {
-      fail(entry, `invalid regular expression ${p}: ${(e as Error).message.replace(/^Invalid regular expression: /, '')}`);
+      fail(
+        entry,
+        `invalid regular expression ${p}: ${(e as Error).message.replace(/^Invalid regular expression: /, '')}`
+      );
     }
   }
   if ((t === 'semver' || t === 'pep440') && attrs['match']) {
     try {
       new RegExp(attrs['match']);
     } catch (e) {
-      fail(entry, `invalid regular expression in match: ${(e as Error).message.replace(/^Invalid regular expression: /, '')}`);
+      fail(
+        entry,
+        `invalid regular expression in match: ${(e as Error).message.replace(/^Invalid regular expression: /, '')}`
+      );
     }
   }
   return {type: t, attrs, entry};

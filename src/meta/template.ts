@@ -9,6 +9,7 @@ import {GitContext} from './types';
 type HB = typeof import('handlebars');
 let hb: HB | undefined;
 export function handlebars(): HB {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, for a fast start
   hb ??= (require('handlebars') as HB).create();
   return hb;
 }
@@ -16,6 +17,7 @@ export function handlebars(): HB {
 type Moment = typeof import('moment-timezone');
 let moment: Moment | undefined;
 function momentTz(): Moment {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, for a fast start
   moment ??= require('moment-timezone') as Moment;
   return moment;
 }
@@ -28,7 +30,9 @@ export function dateHelper(at: Date): (format: unknown, options: HelperOptions) 
       if (key !== 'tz') throw new Error(`Unknown ${key} attribute`);
       tz = String((options.hash as Record<string, unknown>)[key]);
     }
-    return momentTz()(at).tz(tz).format(format as string | undefined);
+    return momentTz()(at)
+      .tz(tz)
+      .format(format as string | undefined);
   };
 }
 
@@ -45,14 +49,19 @@ function payloadString(p: Record<string, unknown>, ...keys: string[]): string | 
     if (typeof cur !== 'object' || cur === null) return undefined;
     cur = (cur as Record<string, unknown>)[k];
   }
-  return cur === undefined || cur === null ? undefined : String(cur as string);
+  return typeof cur === 'string' || typeof cur === 'number' || typeof cur === 'boolean' ? String(cur) : undefined;
 }
 
 export function isDefaultBranch(ctx: GitContext): boolean {
   const branch = ctx.ref.replace(/^refs\/heads\//g, '');
   if (branch.length === 0) return false;
   if (payloadString(ctx.payload, 'repository', 'default_branch') === branch) return true;
-  return /create/.test(ctx.eventName) || /discussion/.test(ctx.eventName) || /issues/.test(ctx.eventName) || /schedule/.test(ctx.eventName);
+  return (
+    /create/.test(ctx.eventName) ||
+    /discussion/.test(ctx.eventName) ||
+    /issues/.test(ctx.eventName) ||
+    /schedule/.test(ctx.eventName)
+  );
 }
 
 export function baseRef(ctx: GitContext): string {

@@ -9,7 +9,6 @@ import {parseImages} from '../../../src/meta/images';
 import {parseTag, parseTags} from '../../../src/meta/tags';
 import {isRawStatement} from '../../../src/meta/template';
 import {getInputs} from '../../../src/inputs';
-import {RepoFacts} from '../../../src/meta/types';
 import {vectors} from '../../helpers/vectors';
 
 const v = vectors();
@@ -25,9 +24,22 @@ describe('meta cases (derived by upstream code)', () => {
   test.each(cases.map(c => [c.id, c] as const))('%s', (_id, c) => {
     const env = {...c.env};
     const ctx = resolveGitContext(env, c.event ?? {});
-    const meta = computeMetadata(c.inputs, ctx, c.mocks.repo as RepoFacts, {now, commitDate: now}, {shortShaLength: Number(env['DOCKER_METADATA_SHORT_SHA_LENGTH'] || 7), annotationLevels: ['manifest']});
+    const meta = computeMetadata(
+      c.inputs,
+      ctx,
+      c.mocks.repo,
+      {now, commitDate: now},
+      {shortShaLength: Number(env['DOCKER_METADATA_SHORT_SHA_LENGTH'] || 7), annotationLevels: ['manifest']}
+    );
     const d = c.derived!;
-    expect({version: {...meta.version, main: meta.version.main ?? null}, tags: meta.tags, tagNames: meta.tagNames, labels: meta.labels, annotations: meta.annotations, json: meta.json}).toEqual({
+    expect({
+      version: {...meta.version, main: meta.version.main ?? null},
+      tags: meta.tags,
+      tagNames: meta.tagNames,
+      labels: meta.labels,
+      annotations: meta.annotations,
+      json: meta.json
+    }).toEqual({
       version: d.version,
       tags: d.tags,
       tagNames: d.tagNames,
@@ -40,8 +52,14 @@ describe('meta cases (derived by upstream code)', () => {
 
 describe('parser tables', () => {
   const rows = (table: string) => v.parserCases.filter(p => p.table === table);
-  const valid = (table: string) => rows(table).filter(p => !p.invalid || p.actual?.throws === false).map(p => [p.rowIndex, p] as const);
-  const invalid = (table: string) => rows(table).filter(p => p.invalid && p.actual?.throws !== false).map(p => [p.rowIndex, p] as const);
+  const valid = (table: string) =>
+    rows(table)
+      .filter(p => !p.invalid || p.actual?.throws === false)
+      .map(p => [p.rowIndex, p] as const);
+  const invalid = (table: string) =>
+    rows(table)
+      .filter(p => p.invalid && p.actual?.throws !== false)
+      .map(p => [p.rowIndex, p] as const);
 
   test('66 rows', () => expect(v.parserCases).toHaveLength(66));
 
@@ -75,7 +93,16 @@ describe('parser tables', () => {
     for (const [k, val] of Object.entries(p.input as Record<string, string>)) env[`INPUT_${k.toUpperCase()}`] = val;
     const i = getInputs(env);
     const e = p.expected as Record<string, unknown>;
-    expect({images: i.images, tags: i.tags, flavor: i.flavor, labels: i.labels, annotations: i.annotations, sepTags: i.sepTags, sepLabels: i.sepLabels, sepAnnotations: i.sepAnnotations}).toEqual({
+    expect({
+      images: i.images,
+      tags: i.tags,
+      flavor: i.flavor,
+      labels: i.labels,
+      annotations: i.annotations,
+      sepTags: i.sepTags,
+      sepLabels: i.sepLabels,
+      sepAnnotations: i.sepAnnotations
+    }).toEqual({
       images: e['images'],
       tags: e['tags'],
       flavor: e['flavor'],
