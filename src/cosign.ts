@@ -9,13 +9,18 @@ export interface SignOptions {
   tlogUpload: boolean;
   /** registry speaks plain HTTP (loopback test registries) */
   plainHttp: boolean;
+  /** file with the registry's CA (ca-cert), for a registry with its own CA */
+  caFile?: string;
 }
 
 /** DOCKER_CONFIG, COSIGN_PRIVATE_KEY, COSIGN_PASSWORD and the rest of the tools' environment. */
 export type CosignEnv = Record<string, string>;
 
 function registryFlags(o: SignOptions): string[] {
-  return o.plainHttp ? ['--allow-insecure-registry', '--allow-http-registry'] : [];
+  return [
+    ...(o.plainHttp ? ['--allow-insecure-registry', '--allow-http-registry'] : []),
+    ...(o.caFile ? ['--registry-cacert', o.caFile] : [])
+  ];
 }
 
 export function signArgs(ref: string, o: SignOptions): string[] {
@@ -78,5 +83,6 @@ export async function verify(
 
 /** The command a user can paste to verify, given the public key in cosign.pub. */
 export function verifyCommand(ref: string, o: SignOptions): string {
-  return ['cosign', ...verifyArgs(ref, o).map(a => (a === 'env://COSIGN_PUBLIC_KEY' ? 'cosign.pub' : a))].join(' ');
+  const shown = {...o, caFile: o.caFile ? 'ca.crt' : undefined};
+  return ['cosign', ...verifyArgs(ref, shown).map(a => (a === 'env://COSIGN_PUBLIC_KEY' ? 'cosign.pub' : a))].join(' ');
 }

@@ -13,6 +13,7 @@ import {
   buildxConfigDir,
   createDockerConfig,
   dockerLogin,
+  loginHint,
   installDaemonCA,
   removeDaemonCA,
   removeDockerConfig
@@ -27,7 +28,7 @@ import {readLayout} from './oci-layout';
 import {publish, Published, pushByDigest, Target} from './publish';
 import {parseRepository, Repository} from './reference';
 import {parseInsecureRegistries, RegistryAuth, resolveAuths, uncoveredImages} from './registry-auth';
-import {RegistryClient} from './registry-client';
+import {RegistryClient, RegistryError} from './registry-client';
 import {PostState, saveState} from './state';
 import {renderSummary} from './summary';
 
@@ -158,6 +159,13 @@ export async function main({env, runner}: Deps): Promise<void> {
     return;
   }
 
+  // CA files for tools that take a path (cosign), readable by this step only
+  const caFiles = new Map<string, string>();
+  for (const a of auths.filter(x => x.caCert)) {
+    const f = path.join(workDir, `ca-${caFiles.size}.crt`);
+    fs.writeFileSync(f, a.caCert, {mode: 0o600});
+    caFiles.set(a.registry, f);
+  }
   const state: PostState = {
     dockerConfig: createDockerConfig(runnerTemp, env),
     registries: auths.filter(a => a.username).map(a => a.registry),
@@ -218,7 +226,11 @@ export async function main({env, runner}: Deps): Promise<void> {
           if (signed.has(repoKey)) continue;
           signed.add(repoKey);
           const ref = `${t.image}@${digest}`;
-          const o = {tlogUpload: inputs.tlogUpload, plainHttp: await client.plainHttp(t.repo.registry)};
+          const o = {
+            tlogUpload: inputs.tlogUpload,
+            plainHttp: await client.plainHttp(t.repo.registry),
+            caFile: caFiles.get(t.repo.registry)
+          };
           await cosign.sign(runner, ref, o, cosignEnv);
           core.info(`signed ${ref}`);
           await cosign.verify(runner, ref, o, {...toolEnv, COSIGN_PUBLIC_KEY: publicKey});
@@ -273,6 +285,17 @@ async function preflight(a: PreflightArgs): Promise<string> {
     if (!auth.username) {
       core.info(`${auth.registry}: anonymous`);
       continue;
+    }
+    try {
+      await a.client.ping(auth.registry);
+    } catch (e) {
+      if (e instanceof RegistryError && e.status === 401) {
+        throw new PhaseError(
+          'preflight',
+          `${auth.registry} refused the credentials of "${auth.username}" (${e.detail || '401'}). ${loginHint(auth.registry, '401 unauthorized')}`
+        );
+      }
+      throw e;
     }
     await dockerLogin(a.runner, a.state.dockerConfig, auth);
     core.info(`${auth.registry}: logged in as ${auth.username}`);

@@ -168,6 +168,40 @@ export class RegistryClient {
     return INDEX_TYPES.has(m.mediaType);
   }
 
+  /**
+   * Checks the credentials for a registry (GET /v2/ through its auth challenge): a 401 here means the registry
+   * refused the username or password, which docker login does not always say plainly.
+   */
+  async ping(registry: string): Promise<void> {
+    const host = apiHost(registry);
+    const url = `${await this.scheme(host)}://${host}/v2/`;
+    const what = `GET ${registry}/v2/`;
+    let res: Response;
+    try {
+      res = await this.send(host, 'GET', url, {}, undefined, undefined);
+      if (res.status === 401) {
+        const auth = await this.authorize({registry, path: ''}, res.headers['www-authenticate'] ?? '', false);
+        res = await this.send(host, 'GET', url, {}, undefined, auth);
+      }
+    } catch (e) {
+      if (e instanceof RegistryError) throw e;
+      const code =
+        (e as {code?: string; cause?: {code?: string}}).code ?? (e as {cause?: {code?: string}}).cause?.code ?? '';
+      throw new RegistryError(
+        `${what}: ${(e as Error).message}${code ? ` (${code})` : ''}. ${networkHint(host, code, this.opts.env ?? process.env)}`,
+        0,
+        false
+      );
+    }
+    if (res.status >= 300)
+      throw new RegistryError(
+        `${what}: ${res.status} ${registryErrorText(res.body)}`,
+        res.status,
+        res.status >= 500,
+        registryErrorText(res.body)
+      );
+  }
+
   /** True when the repository holds the blob. */
   async hasBlob(repo: Repository, digest: string): Promise<boolean> {
     const res = await this.call(repo, 'HEAD', `/blobs/${digest}`, {}, undefined, [404]);
@@ -288,6 +322,16 @@ export class RegistryClient {
         if (res.status === 401) {
           const auth = await this.authorize(repo, res.headers['www-authenticate'] ?? '');
           res = await this.send(host, method, url, headers, body, auth);
+          if (res.status === 401 && auth?.startsWith('Bearer ')) {
+            // the token service accepted the credentials but granted less than asked: a permission, not a password, problem
+            const granted = grantedActions(auth.slice(7), repo.path);
+            throw new RegistryError(
+              `${what}: 403 the token service granted ${granted.length ? granted.join(',') : 'no access'} on ${repo.path}, not push`,
+              403,
+              false,
+              `insufficient scope: granted ${granted.join(',') || 'nothing'}`
+            );
+          }
         }
         if ((res.status >= 200 && res.status < 300) || okStatuses.includes(res.status)) return res;
         const detail = registryErrorText(res.body);
@@ -351,7 +395,7 @@ export class RegistryClient {
   }
 
   /** Answers an auth challenge: Basic with the credentials, or a Bearer token for pull,push on the repository. */
-  private async authorize(repo: Repository, challenge: string): Promise<string | undefined> {
+  private async authorize(repo: Repository, challenge: string, withScope = true): Promise<string | undefined> {
     const cred = this.opts.credentials?.get(repo.registry);
     const basic = cred ? `Basic ${Buffer.from(`${cred.username}:${cred.password}`).toString('base64')}` : undefined;
     const {scheme, params} = parseChallenge(challenge);
@@ -361,7 +405,7 @@ export class RegistryClient {
     } else if (scheme === 'bearer' && params['realm']) {
       const u = new URL(params['realm']);
       if (params['service']) u.searchParams.set('service', params['service']);
-      u.searchParams.set('scope', `repository:${repo.path}:pull,push`);
+      if (withScope) u.searchParams.set('scope', `repository:${repo.path}:pull,push`);
       const res = await request(u, {
         method: 'GET',
         headers: basic ? {authorization: basic} : {},
@@ -379,7 +423,7 @@ export class RegistryClient {
       const token = tok.token ?? tok.access_token;
       auth = token ? `Bearer ${token}` : undefined;
     }
-    if (auth) this.tokens.set(this.tokenKey(repo), auth);
+    if (auth && withScope) this.tokens.set(this.tokenKey(repo), auth);
     return auth;
   }
 }
@@ -423,6 +467,20 @@ function redactUrl(u: string): string {
     return url.toString().replace(/\/$/, '');
   } catch {
     return u;
+  }
+}
+
+/** The actions a registry JWT grants on a repository (empty when the token is opaque). */
+export function grantedActions(token: string, repoPath: string): string[] {
+  try {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+      access?: {type?: string; name?: string; actions?: string[]}[];
+    };
+    return (payload.access ?? [])
+      .filter(a => a.type === 'repository' && a.name === repoPath)
+      .flatMap(a => a.actions ?? []);
+  } catch {
+    return [];
   }
 }
 

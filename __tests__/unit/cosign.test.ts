@@ -22,6 +22,19 @@ test.each([
   expect(signArgs('ghcr.io/o/a@sha256:1', o)).toEqual(expected);
 });
 
+test('a registry CA file is passed by path', () => {
+  expect(signArgs('r@sha256:1', {tlogUpload: true, plainHttp: false, caFile: '/t/ca.crt'})).toEqual([
+    'sign',
+    '--yes',
+    '--key',
+    'env://COSIGN_PRIVATE_KEY',
+    '--tlog-upload=true',
+    '--registry-cacert',
+    '/t/ca.crt',
+    'r@sha256:1'
+  ]);
+});
+
 test.each([
   [{tlogUpload: true, plainHttp: false}, ['verify', '--key', 'env://COSIGN_PUBLIC_KEY', 'r@sha256:1']],
   [
