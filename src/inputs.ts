@@ -33,13 +33,40 @@ export interface Inputs {
   /** hosts allowed plain HTTP besides loopback */
   insecureRegistries: string[];
 
-  /** build-push-action */
+  /** build-push-action, same names and meaning */
   context: string;
   file: string;
   platforms: string[];
   buildArgs: string[];
+  buildContexts: string[];
+  /** id=value: written to files, never argv */
+  secrets: string[];
+  /** id=ENV_NAME */
+  secretEnvs: string[];
+  /** id=path */
+  secretFiles: string[];
+  ssh: string[];
+  target: string;
+  cacheFrom: string[];
+  cacheTo: string[];
+  noCache: boolean;
+  noCacheFilters: string[];
+  pull: boolean;
+  provenance: string;
+  sbom: string;
+  attests: string[];
+  outputs: string[];
+  network: string;
+  addHosts: string[];
+  shmSize: string;
+  ulimit: string[];
   push: boolean;
+  load: boolean;
   builder: string;
+  /** attempts after the first for transient registry failures */
+  retries: number;
+  /** when the release tag (the version) already exists */
+  ifExists: 'overwrite' | 'skip' | 'fail';
 
   /** cosign */
   cosignKey: string;
@@ -64,6 +91,22 @@ export function readBoolean(env: Env, name: string, fallback: boolean): boolean 
   if (TRUE.includes(v)) return true;
   if (FALSE.includes(v)) return false;
   throw new InputError(name, `${name}: "${v}" is not a boolean; write true or false`);
+}
+
+function readCount(env: Env, name: string, fallback: number): number {
+  const v = readInput(env, name);
+  if (v === '') return fallback;
+  if (!/^\d+$/.test(v) || Number(v) > 10)
+    throw new InputError(name, `${name}: "${v}" is not a whole number from 0 to 10`);
+  return Number(v);
+}
+
+function readChoice<T extends string>(env: Env, name: string, choices: readonly T[], fallback: T): T {
+  const v = readInput(env, name);
+  if (v === '') return fallback;
+  if (!(choices as readonly string[]).includes(v))
+    throw new InputError(name, `${name}: "${v}" is not one of ${choices.join(', ')}`);
+  return v as T;
 }
 
 function separator(env: Env, name: string): string {
@@ -118,8 +161,32 @@ export function getInputs(env: Env): Inputs {
     file: readInput(env, 'file'),
     platforms,
     buildArgs,
+    buildContexts: lines('build-contexts'),
+    secrets: getList(readInput(env, 'secrets', false), {ignoreComma: true, trimWhitespace: false}).map(s =>
+      s.replace(/^\s+/, '')
+    ),
+    secretEnvs: lines('secret-envs'),
+    secretFiles: lines('secret-files'),
+    ssh: lines('ssh'),
+    target: readInput(env, 'target'),
+    cacheFrom: lines('cache-from'),
+    cacheTo: lines('cache-to'),
+    noCache: readBoolean(env, 'no-cache', false),
+    noCacheFilters: getList(readInput(env, 'no-cache-filters')),
+    pull: readBoolean(env, 'pull', false),
+    provenance: readInput(env, 'provenance'),
+    sbom: readInput(env, 'sbom'),
+    attests: lines('attests'),
+    outputs: lines('outputs'),
+    network: readInput(env, 'network'),
+    addHosts: getList(readInput(env, 'add-hosts')),
+    shmSize: readInput(env, 'shm-size'),
+    ulimit: lines('ulimit'),
     push: readBoolean(env, 'push', false),
+    load: readBoolean(env, 'load', false),
     builder: readInput(env, 'builder'),
+    retries: readCount(env, 'retries', 3),
+    ifExists: readChoice(env, 'if-exists', ['overwrite', 'skip', 'fail'] as const, 'overwrite'),
 
     cosignKey: readInput(env, 'cosign-key', false).trim(),
     cosignPassword: readInput(env, 'cosign-password', false),
@@ -131,6 +198,26 @@ export function getInputs(env: Env): Inputs {
     throw new InputError(
       'username',
       'username: a password was given without a username; set username (for GHCR: ${{ github.actor }})'
+    );
+  }
+  const pairs: [string, string[], RegExp, string][] = [
+    ['build-contexts', inputs.buildContexts, /^[^=\s]+=.+/, 'name=path-or-url'],
+    ['secrets', inputs.secrets, /^[A-Za-z0-9_.-]+=/s, 'id=value'],
+    ['secret-envs', inputs.secretEnvs, /^[A-Za-z0-9_.-]+=[A-Za-z_][A-Za-z0-9_]*$/, 'id=ENV_NAME'],
+    ['secret-files', inputs.secretFiles, /^[A-Za-z0-9_.-]+=.+/, 'id=path']
+  ];
+  for (const [name, list, re, form] of pairs) {
+    for (const item of list) {
+      if (!re.test(item)) {
+        const shown = name === 'secrets' ? `${item.split('=')[0]}…` : item;
+        throw new InputError(name, `${name}: "${shown}" is not ${form}; write one ${form} per line`);
+      }
+    }
+  }
+  if (inputs.outputs.length && inputs.push) {
+    throw new InputError(
+      'outputs',
+      'outputs: cannot be combined with push: true (publish-image pushes the image itself, by digest); drop outputs, or set push: false'
     );
   }
   if (inputs.caCert !== '' && !inputs.caCert.includes('-----BEGIN CERTIFICATE-----')) {

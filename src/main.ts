@@ -7,7 +7,7 @@ import * as core from '@actions/core';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {BuildPlan, buildArgs, runBuild} from './buildx';
+import {BuildPlan, buildArgs, buildxVersion, checkBuildxVersion, planSecrets, runBuild} from './buildx';
 import * as cosign from './cosign';
 import {
   buildxConfigDir,
@@ -112,15 +112,36 @@ export async function main({env, runner}: Deps): Promise<void> {
   const runnerTemp = env['RUNNER_TEMP'] || os.tmpdir();
   fs.mkdirSync(runnerTemp, {recursive: true});
   const workDir = fs.mkdtempSync(path.join(runnerTemp, 'publish-image-'));
+  const secrets = planSecrets(inputs.secrets, inputs.secretEnvs, inputs.secretFiles, workDir);
+  for (const f of secrets.files) mask(f.value);
   const plan: BuildPlan = {
     context: inputs.context,
     file: inputs.file,
     platforms: inputs.platforms,
     buildArgs: inputs.buildArgs,
+    buildContexts: inputs.buildContexts,
+    secrets: secrets.args,
+    ssh: inputs.ssh,
+    target: inputs.target,
+    cacheFrom: inputs.cacheFrom,
+    cacheTo: inputs.cacheTo,
+    noCache: inputs.noCache,
+    noCacheFilters: inputs.noCacheFilters,
+    pull: inputs.pull,
+    provenance: inputs.provenance,
+    sbom: inputs.sbom,
+    attests: inputs.attests,
+    annotations: meta.annotations,
     labels: meta.labels,
+    outputs: inputs.outputs,
+    network: inputs.network,
+    addHosts: inputs.addHosts,
+    shmSize: inputs.shmSize,
+    ulimit: inputs.ulimit,
     builder: inputs.builder,
     ociLayout: pushing ? path.join(workDir, 'oci-layout') : '',
-    localTags: pushing ? [] : meta.tags,
+    load: inputs.load,
+    localTags: pushing && !inputs.load ? [] : meta.tags,
     metadataFile: path.join(workDir, 'metadata.json'),
     iidFile: path.join(workDir, 'iid.txt')
   };
@@ -182,17 +203,56 @@ export async function main({env, runner}: Deps): Promise<void> {
     caCerts: new Map(auths.filter(a => a.caCert).map(a => [a.registry, a.caCert])),
     insecure,
     env,
+    retries: inputs.retries,
     log: s => core.info(s)
   });
   try {
-    const publicKey = await phase(timings, 'Preflight', () =>
-      preflight({inputs, auths, targets, pushing, signing, client, runner, state, toolEnv})
+    const [publicKey, version] = await phase(timings, 'Preflight', () =>
+      Promise.all([
+        preflight({inputs, auths, targets, pushing, signing, client, runner, state, toolEnv}),
+        buildxVersion(runner, toolEnv)
+      ])
     );
+    checkBuildxVersion(version, plan);
+    core.info(`docker buildx ${version ?? '(development build)'}`);
+
+    const existing =
+      pushing && inputs.ifExists !== 'overwrite'
+        ? await releaseTagDigest(client, targets, meta.version.main)
+        : undefined;
+    if (existing && inputs.ifExists === 'fail') {
+      throw new PhaseError(
+        'preflight',
+        `if-exists: fail: ${existing.ref} already exists (${existing.digest}); nothing was built. Release tags are immutable here: bump the version, or set if-exists: overwrite.`
+      );
+    }
+    if (existing && inputs.ifExists === 'skip') {
+      core.notice(
+        `${existing.ref} already exists (${existing.digest}): if-exists: skip, so nothing was built or pushed; digest is the existing one.`
+      );
+      core.setOutput('digest', existing.digest);
+      for (const k of ['imageid', 'metadata', 'refs', 'cosign-verify-commands']) core.setOutput(k, '');
+      core.setOutput('platform-digests', '{}');
+      core.setOutput('signatures', '{}');
+      await writeSummary({
+        meta,
+        inputs,
+        published: undefined,
+        signatures: {},
+        verifyCommands: [],
+        timings,
+        reason: `${existing.ref} already exists (if-exists: skip); its digest is ${existing.digest}`
+      });
+      return;
+    }
+    for (const f of secrets.files) fs.writeFileSync(f.path, f.value, {mode: 0o600});
     const cosignEnv = {...toolEnv, COSIGN_PRIVATE_KEY: inputs.cosignKey, COSIGN_PASSWORD: inputs.cosignPassword};
 
     const built = await phase(timings, 'Build', async () => {
       try {
-        return await runBuild(runner, plan, toolEnv);
+        const b = await runBuild(runner, plan, toolEnv);
+        for (const w of b.warnings) core.warning(w);
+        return b;
       } catch (e) {
         const denied = e instanceof CommandError ? deniedHintFromOutput(e.stderrTail, targets, auths) : '';
         if (denied) throw new PhaseError('build', `${errorMessage(e)}\n${denied}`);
@@ -257,6 +317,20 @@ export async function main({env, runner}: Deps): Promise<void> {
       for (const f of state.daemonCAs) await removeDaemonCA(runner, f);
     }
   }
+}
+
+/** The release tag (the version) where it already exists in a target repository. */
+async function releaseTagDigest(
+  client: RegistryClient,
+  targets: readonly Target[],
+  version: string | undefined
+): Promise<{ref: string; digest: string} | undefined> {
+  if (!version) return undefined;
+  for (const t of targets) {
+    const m = await client.getManifest(t.repo, version, 'HEAD');
+    if (m) return {ref: `${t.image}:${version}`, digest: m.digest};
+  }
+  return undefined;
 }
 
 interface PreflightArgs {

@@ -1,0 +1,92 @@
+/**
+ * A reverse proxy in front of a registry that injects faults: the first N requests matching a rule get a 503, a
+ * 429 with Retry-After, a 401, or a reset connection; everything else is forwarded untouched. Loopback only.
+ */
+import * as http from 'node:http';
+import {AddressInfo} from 'node:net';
+
+export type Fault = '503' | '429' | '401' | 'reset';
+
+export interface Rule {
+  name: string;
+  method: string;
+  path: RegExp;
+  fault: Fault;
+  /** how many matching requests fail (Infinity: all) */
+  times: number;
+}
+
+export interface FaultProxy {
+  host: string;
+  /** faults injected, per rule name */
+  injected: Record<string, number>;
+  /** every request seen: "METHOD /path" */
+  seen: string[];
+  setRules(rules: Rule[]): void;
+  close(): Promise<void>;
+}
+
+export async function startFaultProxy(target: string): Promise<FaultProxy> {
+  let rules: Rule[] = [];
+  const injected: Record<string, number> = {};
+  const seen: string[] = [];
+  const [targetHost, targetPort] = target.split(':');
+  const server = http.createServer((req, res) => {
+    const url = req.url ?? '/';
+    seen.push(`${req.method} ${url.split('?')[0]}`);
+    const rule = rules.find(
+      r => r.method === req.method && r.path.test(url.split('?')[0] ?? '') && (injected[r.name] ?? 0) < r.times
+    );
+    if (rule) {
+      injected[rule.name] = (injected[rule.name] ?? 0) + 1;
+      req.resume();
+      if (rule.fault === 'reset') {
+        req.socket.destroy();
+        return;
+      }
+      const body = JSON.stringify({
+        errors: [{code: rule.fault === '401' ? 'UNAUTHORIZED' : 'UNAVAILABLE', message: `injected ${rule.fault}`}]
+      });
+      const headers: Record<string, string> = {'content-type': 'application/json'};
+      if (rule.fault === '429') headers['retry-after'] = '1';
+      if (rule.fault === '401') headers['www-authenticate'] = 'Basic realm="fault-proxy"';
+      res.writeHead(Number(rule.fault), headers).end(body);
+      return;
+    }
+    const upstream = http.request(
+      {
+        host: targetHost,
+        port: Number(targetPort),
+        method: req.method,
+        path: url,
+        headers: {...req.headers, host: target}
+      },
+      up => {
+        const headers = {...up.headers};
+        // keep upload locations pointing at the proxy
+        if (typeof headers.location === 'string') headers.location = headers.location.replace(`http://${target}`, '');
+        res.writeHead(up.statusCode ?? 502, headers);
+        up.pipe(res);
+      }
+    );
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
+  const {port} = server.address() as AddressInfo;
+  return {
+    host: `127.0.0.1:${port}`,
+    injected,
+    seen,
+    setRules: r => {
+      rules = r;
+      for (const k of Object.keys(injected)) delete injected[k];
+      seen.length = 0;
+    },
+    close: () =>
+      new Promise(r => {
+        server.closeAllConnections();
+        server.close(() => r());
+      })
+  };
+}
