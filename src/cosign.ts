@@ -1,16 +1,29 @@
 /**
- * Signing with cosign, by digest only, once per repository. The private key reaches cosign through the
+ * Signing with cosign, by digest only, once per repository. Key mode: the private key reaches cosign through the
  * COSIGN_PRIVATE_KEY environment variable (`--key env://COSIGN_PRIVATE_KEY`) and its password through
- * COSIGN_PASSWORD: neither is ever in argv. The signature is then verified with the public key derived from it.
+ * COSIGN_PASSWORD. Keyless mode: the workflow's OIDC token reaches cosign as a file only this step can read.
+ * Neither is ever in argv. Every signature is verified before the step ends.
  */
 import {Runner} from './exec';
 
+export type SignMode = 'key' | 'keyless';
+
 export interface SignOptions {
+  mode: SignMode;
   tlogUpload: boolean;
   /** registry speaks plain HTTP (loopback test registries) */
   plainHttp: boolean;
   /** file with the registry's CA (ca-cert), for a registry with its own CA */
   caFile?: string;
+  /** key=value annotations added to (and checked on) the signature */
+  annotations?: string[];
+  fulcioUrl?: string;
+  rekorUrl?: string;
+  /** keyless: file holding the OIDC token */
+  identityTokenFile?: string;
+  /** keyless verification: the certificate identity and issuer expected */
+  certificateIdentity?: string;
+  certificateOidcIssuer?: string;
 }
 
 /** DOCKER_CONFIG, COSIGN_PRIVATE_KEY, COSIGN_PASSWORD and the rest of the tools' environment. */
@@ -23,24 +36,43 @@ function registryFlags(o: SignOptions): string[] {
   ];
 }
 
+function annotationFlags(o: SignOptions): string[] {
+  return (o.annotations ?? []).flatMap(a => ['-a', a]);
+}
+
 export function signArgs(ref: string, o: SignOptions): string[] {
+  const who =
+    o.mode === 'key'
+      ? ['--key', 'env://COSIGN_PRIVATE_KEY']
+      : ['--identity-token', o.identityTokenFile ?? '', ...(o.fulcioUrl ? ['--fulcio-url', o.fulcioUrl] : [])];
   return [
     'sign',
     '--yes',
-    '--key',
-    'env://COSIGN_PRIVATE_KEY',
+    ...who,
     `--tlog-upload=${o.tlogUpload}`,
+    ...(o.rekorUrl ? ['--rekor-url', o.rekorUrl] : []),
+    ...annotationFlags(o),
     ...registryFlags(o),
     ref
   ];
 }
 
 export function verifyArgs(ref: string, o: SignOptions): string[] {
+  const who =
+    o.mode === 'key'
+      ? ['--key', 'env://COSIGN_PUBLIC_KEY']
+      : [
+          '--certificate-identity',
+          o.certificateIdentity ?? '',
+          '--certificate-oidc-issuer',
+          o.certificateOidcIssuer ?? ''
+        ];
   return [
     'verify',
-    '--key',
-    'env://COSIGN_PUBLIC_KEY',
+    ...who,
     ...(o.tlogUpload ? [] : ['--insecure-ignore-tlog=true']),
+    ...(o.rekorUrl ? ['--rekor-url', o.rekorUrl] : []),
+    ...annotationFlags(o),
     ...registryFlags(o),
     ref
   ];
@@ -51,8 +83,10 @@ export function cosignHint(output: string): string {
     return 'cosign could not decrypt the key: check that cosign-password is the password of cosign-key.';
   if (/UNAUTHORIZED|DENIED|401|403/.test(output))
     return 'The registry refused the signature upload: the account needs push rights on the repository.';
+  if (/fulcio|signingCert|certificate/i.test(output))
+    return 'Fulcio did not issue a certificate: check fulcio-url, and that the OIDC token is for the audience sigstore.';
   if (/rekor|tlog|transparency/i.test(output))
-    return 'The transparency log could not be reached: set tlog-upload: false for a private setup.';
+    return 'The transparency log could not be reached: set rekor-url for a private Sigstore, or tlog-upload: false.';
   return '';
 }
 
@@ -76,13 +110,36 @@ export async function verify(
 ): Promise<string> {
   const r = await runner.run('cosign', verifyArgs(ref, o), {
     env,
-    hint: () => `The signature of ${ref} does not verify with the signing key's public key.`
+    hint: () =>
+      `The signature of ${ref} does not verify${o.mode === 'key' ? " with the signing key's public key" : ` for ${o.certificateIdentity}`}.`
   });
   return r.stdout;
 }
 
-/** The command a user can paste to verify, given the public key in cosign.pub. */
+/** The command a user can paste to verify (key mode: with the public key in cosign.pub). */
 export function verifyCommand(ref: string, o: SignOptions): string {
   const shown = {...o, caFile: o.caFile ? 'ca.crt' : undefined};
-  return ['cosign', ...verifyArgs(ref, shown).map(a => (a === 'env://COSIGN_PUBLIC_KEY' ? 'cosign.pub' : a))].join(' ');
+  return [
+    'cosign',
+    ...verifyArgs(ref, shown).map(a =>
+      a === 'env://COSIGN_PUBLIC_KEY' ? 'cosign.pub' : /[\s*?]/.test(a) ? `'${a}'` : a
+    )
+  ].join(' ');
+}
+
+/**
+ * Which signing a run does. auto: key when a key is given; keyless when the workflow can mint an OIDC token and
+ * the repository is public (keyless signatures go to a public transparency log); else none.
+ */
+export function resolveSignMode(
+  sign: string,
+  hasKey: boolean,
+  oidcAvailable: boolean,
+  repoPrivate: boolean | undefined
+): SignMode | 'none' {
+  if (sign === 'false') return 'none';
+  if (sign === 'key' || sign === 'keyless') return sign;
+  if (hasKey) return 'key';
+  if (oidcAvailable && repoPrivate === false) return 'keyless';
+  return 'none';
 }

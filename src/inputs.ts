@@ -69,9 +69,14 @@ export interface Inputs {
   ifExists: 'overwrite' | 'skip' | 'fail';
 
   /** cosign */
+  sign: 'false' | 'key' | 'keyless' | 'auto';
+  signPlatforms: boolean;
+  signAnnotations: string[];
   cosignKey: string;
   cosignPassword: string;
   tlogUpload: boolean;
+  fulcioUrl: string;
+  rekorUrl: string;
 
   dryRun: boolean;
 }
@@ -191,6 +196,11 @@ export function getInputs(env: Env): Inputs {
     cosignKey: readInput(env, 'cosign-key', false).trim(),
     cosignPassword: readInput(env, 'cosign-password', false),
     tlogUpload: readBoolean(env, 'tlog-upload', true),
+    sign: readChoice(env, 'sign', ['false', 'key', 'keyless', 'auto'] as const, 'auto'),
+    signPlatforms: readBoolean(env, 'sign-platforms', false),
+    signAnnotations: lines('sign-annotations'),
+    fulcioUrl: readInput(env, 'fulcio-url'),
+    rekorUrl: readInput(env, 'rekor-url'),
 
     dryRun: readBoolean(env, 'dry-run', false)
   };
@@ -213,6 +223,19 @@ export function getInputs(env: Env): Inputs {
         throw new InputError(name, `${name}: "${shown}" is not ${form}; write one ${form} per line`);
       }
     }
+  }
+  for (const a of inputs.signAnnotations) {
+    if (!/^[^=\s]+=/.test(a))
+      throw new InputError(
+        'sign-annotations',
+        `sign-annotations: "${a}" is not key=value; write one key=value per line`
+      );
+  }
+  if (inputs.sign === 'key' && inputs.cosignKey === '') {
+    throw new InputError(
+      'cosign-key',
+      'cosign-key: sign is key but no cosign-key was given; pass the private key (PEM, from a secret) or a KMS URI'
+    );
   }
   if (inputs.outputs.length && inputs.push) {
     throw new InputError(

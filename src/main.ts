@@ -25,8 +25,10 @@ import {metadataEnvExports, metadataOutputs, nowFromEnv, resolveMetadata} from '
 import {Metadata} from './meta/types';
 import {checkPushAccess, deniedHintFromOutput} from './preflight';
 import {readLayout} from './oci-layout';
-import {publish, Published, pushByDigest, Target} from './publish';
+import {checkStaged, pointTags, Published, pushByDigest, Staged, Target} from './publish';
 import {parseRepository, Repository} from './reference';
+import {oidcAvailable, requestIdToken} from './oidc';
+import {readEventPayload} from './context';
 import {parseInsecureRegistries, RegistryAuth, resolveAuths, uncoveredImages} from './registry-auth';
 import {RegistryClient, RegistryError} from './registry-client';
 import {PostState, saveState} from './state';
@@ -83,7 +85,14 @@ export async function main({env, runner}: Deps): Promise<void> {
   for (const a of auths) if (a.password !== inputs.password) mask(a.password);
   const insecure = parseInsecureRegistries(inputs.insecureRegistries);
   const pushing = inputs.push && targets.length > 0;
-  const signing = inputs.cosignKey !== '' && pushing;
+  const repoPrivate = (readEventPayload(env['GITHUB_EVENT_PATH'])['repository'] as {private?: boolean} | undefined)
+    ?.private;
+  const signMode = pushing
+    ? cosign.resolveSignMode(inputs.sign, inputs.cosignKey !== '', oidcAvailable(env), repoPrivate)
+    : 'none';
+  const signing = signMode !== 'none';
+  if (pushing && inputs.sign === 'auto' && !signing && oidcAvailable(env))
+    core.info('sign: auto: not signing keyless, as the repository is not public (set sign: keyless to sign anyway)');
   if (inputs.push && targets.length === 0) {
     throw new InputError(
       'images',
@@ -104,7 +113,7 @@ export async function main({env, runner}: Deps): Promise<void> {
   core.info(
     `plan: ${registries.length} ${registries.length === 1 ? 'registry' : 'registries'}, ${meta.tagNames.length} tags, ` +
       `${inputs.platforms.length || 1} platform(s) (${inputs.platforms.join(', ') || "the runner's"}), ` +
-      `push: ${pushing ? 'yes' : 'no'}, sign: ${signing ? 'key' : 'no'}${inputs.dryRun ? ', dry run' : ''}`
+      `push: ${pushing ? 'yes' : 'no'}, sign: ${signing ? signMode : 'no'}${inputs.dryRun ? ', dry run' : ''}`
   );
   if (pushing && meta.tagNames.length === 0)
     core.notice('No tag rule matched this event: the image is pushed by digest only.');
@@ -161,7 +170,7 @@ export async function main({env, runner}: Deps): Promise<void> {
         if (signing)
           for (const t of targets)
             core.info(
-              `sign: cosign ${cosign.signArgs(`${t.image}@<digest>`, {tlogUpload: inputs.tlogUpload, plainHttp: false}).join(' ')}`
+              `sign: cosign ${cosign.signArgs(`${t.image}@<digest>`, {...signOptions(inputs, signMode === 'keyless' ? 'keyless' : 'key'), identityTokenFile: '<oidc-token-file>', plainHttp: false}).join(' ')}`
             );
         return Promise.resolve();
       });
@@ -207,9 +216,9 @@ export async function main({env, runner}: Deps): Promise<void> {
     log: s => core.info(s)
   });
   try {
-    const [publicKey, version] = await phase(timings, 'Preflight', () =>
+    const [signer, version] = await phase(timings, 'Preflight', () =>
       Promise.all([
-        preflight({inputs, auths, targets, pushing, signing, client, runner, state, toolEnv}),
+        preflight({inputs, auths, targets, pushing, signing, signMode, env, workDir, client, runner, state, toolEnv}),
         buildxVersion(runner, toolEnv)
       ])
     );
@@ -262,44 +271,54 @@ export async function main({env, runner}: Deps): Promise<void> {
     core.setOutput('imageid', built.imageId);
     core.setOutput('metadata', JSON.stringify(built.metadata));
 
-    let published: Published | undefined;
+    let staged: Staged | undefined;
     if (pushing) {
       if (!built.digest)
         throw new Error(
           'buildx reported no digest for the pushed image (containerimage.digest is missing from its metadata file)'
         );
       const digest = built.digest;
-      published = await phase(timings, 'Publish', async () => {
+      staged = await phase(timings, 'Push', async () => {
         await pushByDigest(client, targets, readLayout(plan.ociLayout, digest), plan.ociLayout, s => core.info(s));
-        return publish(client, targets, digest, meta.tagNames, inputs.platforms, s => core.info(s));
+        return checkStaged(client, targets, digest, inputs.platforms, s => core.info(s));
       });
     }
 
+    // Signed and verified by digest before any tag moves: a signature that fails leaves every tag where it was.
     const signatures: Record<string, string> = {};
     const verifyCommands: string[] = [];
-    if (published && signing) {
-      const digest = published.digest;
+    if (staged && signing && signer) {
+      const st = staged;
+      const digests = [
+        st.digest,
+        ...(inputs.signPlatforms ? Object.values(st.platformDigests).filter(d => d !== st.digest) : [])
+      ];
       await phase(timings, 'Sign', async () => {
         const signed = new Set<string>();
         for (const t of targets) {
           const repoKey = `${t.repo.registry}/${t.repo.path}`;
           if (signed.has(repoKey)) continue;
           signed.add(repoKey);
-          const ref = `${t.image}@${digest}`;
-          const o = {
-            tlogUpload: inputs.tlogUpload,
+          const o: cosign.SignOptions = {
+            ...signer.options,
             plainHttp: await client.plainHttp(t.repo.registry),
             caFile: caFiles.get(t.repo.registry)
           };
-          await cosign.sign(runner, ref, o, cosignEnv);
-          core.info(`signed ${ref}`);
-          await cosign.verify(runner, ref, o, {...toolEnv, COSIGN_PUBLIC_KEY: publicKey});
-          core.info(`verified ${ref}`);
-          signatures[ref] = `${t.image}:${digest.replace(':', '-')}.sig`;
-          verifyCommands.push(cosign.verifyCommand(ref, o));
+          for (const digest of digests) {
+            const ref = `${t.image}@${digest}`;
+            await cosign.sign(runner, ref, o, cosignEnv);
+            await cosign.verify(runner, ref, o, {...toolEnv, COSIGN_PUBLIC_KEY: signer.publicKey});
+            core.info(`signed and verified ${ref}`);
+            signatures[ref] = `${t.image}:${digest.replace(':', '-')}.sig`;
+            verifyCommands.push(cosign.verifyCommand(ref, o));
+          }
         }
       });
     }
+
+    const published = staged
+      ? await phase(timings, 'Tag', () => pointTags(client, targets, staged, meta.tagNames, s => core.info(s)))
+      : undefined;
 
     core.setOutput('digest', published?.digest ?? '');
     core.setOutput('platform-digests', JSON.stringify(published?.platformDigests ?? {}));
@@ -339,14 +358,17 @@ interface PreflightArgs {
   targets: Target[];
   pushing: boolean;
   signing: boolean;
+  signMode: cosign.SignMode | 'none';
+  env: Env;
+  workDir: string;
   client: RegistryClient;
   runner: Runner;
   state: PostState;
   toolEnv: Record<string, string>;
 }
 
-/** Logins, push rights, the signing key: everything that can be refused, before the build. Returns the public key. */
-async function preflight(a: PreflightArgs): Promise<string> {
+/** Logins, push rights, the signer: everything that can be refused, before the build. */
+async function preflight(a: PreflightArgs): Promise<Signer | undefined> {
   for (const auth of a.auths) {
     if (auth.caCert) {
       const file = await installDaemonCA(a.runner, auth.registry, auth.caCert);
@@ -375,14 +397,7 @@ async function preflight(a: PreflightArgs): Promise<string> {
     core.info(`${auth.registry}: logged in as ${auth.username}`);
   }
   if (a.pushing) await checkPushAccess(a.client, a.targets, a.auths, s => core.info(s));
-  if (!a.signing) return '';
-  const pem = await cosign.publicKey(a.runner, {
-    ...a.toolEnv,
-    COSIGN_PRIVATE_KEY: a.inputs.cosignKey,
-    COSIGN_PASSWORD: a.inputs.cosignPassword
-  });
-  core.info('cosign-key opens with cosign-password');
-  return pem;
+  return a.signing ? prepareSigner(a) : undefined;
 }
 
 async function writeSummary(a: {
@@ -414,4 +429,48 @@ async function writeSummary(a: {
   } catch (e) {
     core.warning(`could not write the job summary: ${errorMessage(e)}`);
   }
+}
+
+/** The signing options every signature of this run shares. */
+function signOptions(inputs: Inputs, mode: cosign.SignMode): Omit<cosign.SignOptions, 'plainHttp'> {
+  return {
+    mode,
+    tlogUpload: inputs.tlogUpload,
+    annotations: inputs.signAnnotations,
+    fulcioUrl: inputs.fulcioUrl || undefined,
+    rekorUrl: inputs.rekorUrl || undefined
+  };
+}
+
+export interface Signer {
+  options: Omit<cosign.SignOptions, 'plainHttp'>;
+  /** key mode: the public key that verifies */
+  publicKey: string;
+}
+
+/** Opens the key (key mode) or asks the runner for the OIDC token (keyless): before anything is built. */
+async function prepareSigner(a: PreflightArgs): Promise<Signer> {
+  if (a.signMode === 'key') {
+    const pem = await cosign.publicKey(a.runner, {
+      ...a.toolEnv,
+      COSIGN_PRIVATE_KEY: a.inputs.cosignKey,
+      COSIGN_PASSWORD: a.inputs.cosignPassword
+    });
+    core.info('sign: key: cosign-key opens with cosign-password');
+    return {options: signOptions(a.inputs, 'key'), publicKey: pem};
+  }
+  const id = await requestIdToken(a.env);
+  mask(id.token);
+  const tokenFile = path.join(a.workDir, 'oidc-token');
+  fs.writeFileSync(tokenFile, id.token, {mode: 0o600});
+  core.info(`sign: keyless, as ${id.identity} (issuer ${id.issuer})`);
+  return {
+    options: {
+      ...signOptions(a.inputs, 'keyless'),
+      identityTokenFile: tokenFile,
+      certificateIdentity: id.identity,
+      certificateOidcIssuer: id.issuer
+    },
+    publicKey: ''
+  };
 }

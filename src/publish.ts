@@ -1,8 +1,8 @@
 /**
  * Publishing without half-publishing. The build wrote the image as an OCI layout; here it is pushed by digest
  * only (blobs, then platform manifests, then the index) to every target repository, each repository is checked
- * to hold the digest with every requested platform, and only then is each tag pointed at it (one PUT per tag).
- * Finally every tag is read back and must resolve to the digest.
+ * to hold the digest with every requested platform (and main.ts signs and verifies it), and only then is each
+ * tag pointed at it (one PUT per tag). Finally every tag is read back and must resolve to the digest.
  */
 import * as fs from 'node:fs';
 import {blobPath, LayoutImage} from './oci-layout';
@@ -139,15 +139,22 @@ async function sizeOf(client: RegistryClient, t: Target, m: Manifest): Promise<n
   return total;
 }
 
-export async function publish(
+export interface Staged {
+  digest: string;
+  /** the manifest as each target holds it, in target order */
+  manifests: Manifest[];
+  platformDigests: Record<string, string>;
+  size: number;
+}
+
+/** 1. Every repository holds the digest, with every platform: nothing is tagged (or signed) before this holds everywhere. */
+export async function checkStaged(
   client: RegistryClient,
   targets: readonly Target[],
   digest: string,
-  tagNames: readonly string[],
   platforms: readonly string[],
   log: (s: string) => void
-): Promise<Published> {
-  // 1. Every repository holds the digest, with every platform: nothing is tagged before this holds everywhere.
+): Promise<Staged> {
   const manifests: Manifest[] = [];
   for (const t of targets) {
     const m = await fetchByDigest(client, t, digest, log);
@@ -163,30 +170,6 @@ export async function publish(
     manifests.push(m);
     log(`${t.image}@${digest}: present`);
   }
-  // 2. Point the tags.
-  const refs: string[] = [];
-  for (const [i, t] of targets.entries()) {
-    const m = manifests[i] as Manifest;
-    for (const tag of tagNames) {
-      await client.putManifest(t.repo, tag, m);
-      refs.push(`${t.image}:${tag}`);
-    }
-    log(`${t.image}: tagged ${tagNames.join(', ') || '(no tags)'}`);
-  }
-  // 3. Read back.
-  for (const t of targets) {
-    for (const tag of tagNames) {
-      const got = await client.getManifest(t.repo, tag, 'HEAD');
-      if (!got || got.digest !== digest) {
-        throw new RegistryError(
-          `${t.image}:${tag} resolves to ${got?.digest || 'nothing'}, expected ${digest}`,
-          0,
-          false
-        );
-      }
-    }
-  }
-  for (const t of targets) refs.push(`${t.image}@${digest}`);
   const first = manifests[0];
   const platformDigests: Record<string, string> = {};
   if (first && RegistryClient.isIndex(first)) {
@@ -196,5 +179,44 @@ export async function publish(
     platformDigests[platforms[0]] = digest;
   }
   const size = first && targets[0] ? await sizeOf(client, targets[0], first) : 0;
-  return {digest, mediaType: first?.mediaType ?? '', platformDigests, refs, size};
+  return {digest, manifests, platformDigests, size};
+}
+
+/** 2. Points every tag at the staged digest (one PUT per tag), then 3. reads every tag back. */
+export async function pointTags(
+  client: RegistryClient,
+  targets: readonly Target[],
+  staged: Staged,
+  tagNames: readonly string[],
+  log: (s: string) => void
+): Promise<Published> {
+  const {digest} = staged;
+  const refs: string[] = [];
+  for (const [i, t] of targets.entries()) {
+    const m = staged.manifests[i] as Manifest;
+    for (const tag of tagNames) {
+      await client.putManifest(t.repo, tag, m);
+      refs.push(`${t.image}:${tag}`);
+    }
+    log(`${t.image}: tagged ${tagNames.join(', ') || '(no tags)'}`);
+  }
+  for (const t of targets) {
+    for (const tag of tagNames) {
+      const got = await client.getManifest(t.repo, tag, 'HEAD');
+      if (!got || got.digest !== digest)
+        throw new RegistryError(
+          `${t.image}:${tag} resolves to ${got?.digest || 'nothing'}, expected ${digest}`,
+          0,
+          false
+        );
+    }
+  }
+  for (const t of targets) refs.push(`${t.image}@${digest}`);
+  return {
+    digest,
+    mediaType: staged.manifests[0]?.mediaType ?? '',
+    platformDigests: staged.platformDigests,
+    refs,
+    size: staged.size
+  };
 }

@@ -1,0 +1,191 @@
+/**
+ * Signing with the real cosign against the real registries: a wrong key password stops the step before the
+ * build; platform manifests and annotations; keyless up to Fulcio, with loopback stand-ins for the runner's OIDC
+ * endpoint and for Fulcio (no Sigstore is reachable here).
+ */
+import {execFileSync} from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import {AddressInfo} from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {errorLines, filesBelow, logWithoutMaskCommands, ROOT, runAction, RunResult, tagEvent} from '../helpers/harness';
+import {cosignKeyPair, testEnv, uniqueRepo} from '../helpers/env';
+import {listTags, RegistryAccess} from '../helpers/registry';
+
+const env = testEnv();
+const reg: RegistryAccess = {host: env.PI_REG_BASIC, user: env.PI_REG_BASIC_USER, password: env.PI_REG_BASIC_PASSWORD};
+const app = path.join(ROOT, 'test', 'fixture-app');
+const KEY_PASSWORD = 'signing-pass-Vb61';
+const keys = cosignKeyPair(fs.mkdtempSync(path.join(os.tmpdir(), 'pi-keys-')), KEY_PASSWORD);
+const base = (repo: string): Record<string, string> => ({
+  images: `${env.PI_REG_BASIC}/${repo}`,
+  context: app,
+  push: 'true',
+  username: env.PI_REG_BASIC_USER,
+  password: env.PI_REG_BASIC_PASSWORD,
+  'tlog-upload': 'false'
+});
+const builds = (log: string): number =>
+  log.split('\n').filter(l => l.includes('[command]') && / buildx build /.test(l)).length;
+
+function verifyWithCli(ref: string, pub: string, extra: string[] = []): string {
+  const cfg = fs.mkdtempSync(path.join(os.tmpdir(), 'pi-cfg-'));
+  fs.writeFileSync(
+    path.join(cfg, 'config.json'),
+    JSON.stringify({auths: {[env.PI_REG_BASIC]: {auth: Buffer.from(`${reg.user}:${reg.password}`).toString('base64')}}})
+  );
+  return execFileSync(
+    'cosign',
+    [
+      'verify',
+      '--key',
+      pub,
+      '--insecure-ignore-tlog=true',
+      '--allow-insecure-registry',
+      '--allow-http-registry',
+      ...extra,
+      ref
+    ],
+    {env: {...process.env, DOCKER_CONFIG: cfg}, stdio: 'pipe'}
+  ).toString();
+}
+
+test('a wrong cosign-password fails before anything is built or pushed', async () => {
+  const repo = uniqueRepo('badkey');
+  const run = await runAction({
+    event: tagEvent('v1.0.0'),
+    inputs: {...base(repo), 'cosign-key': keys.key, 'cosign-password': 'not-the-key-password'}
+  });
+  expect(run.main.exitCode).toBe(1);
+  expect(builds(run.main.stdout)).toBe(0);
+  expect(errorLines(run.main.stdout).join('\n')).toMatch(/cosign-password is the password of cosign-key/);
+  expect(await listTags(reg, repo)).toEqual([]);
+});
+
+test('sign: key is required to have a key', async () => {
+  const run = await runAction({event: tagEvent('v1.0.0'), inputs: {...base(uniqueRepo('nokey')), sign: 'key'}});
+  expect(errorLines(run.main.stdout).join('\n')).toContain('cosign-key: sign is key but no cosign-key was given');
+});
+
+describe('sign-platforms and sign-annotations', () => {
+  const repo = uniqueRepo('platform-sigs');
+  let run: RunResult;
+  beforeAll(async () => {
+    run = await runAction({
+      event: tagEvent('v1.0.0'),
+      inputs: {
+        ...base(repo),
+        platforms: 'linux/amd64,linux/arm64',
+        'cosign-key': keys.key,
+        'cosign-password': KEY_PASSWORD,
+        'sign-platforms': 'true',
+        'sign-annotations': 'team=platform\nrelease=v1.0.0'
+      }
+    });
+  });
+
+  test('the index and each platform manifest are signed, by digest', () => {
+    expect(run.main.exitCode).toBe(0);
+    const sigs = Object.keys(JSON.parse(run.main.outputs['signatures'] ?? '{}') as object);
+    const pd = JSON.parse(run.main.outputs['platform-digests'] ?? '{}') as Record<string, string>;
+    const image = `${env.PI_REG_BASIC}/${repo}`;
+    expect(sigs.sort()).toEqual(
+      [run.main.outputs['digest'], pd['linux/amd64'], pd['linux/arm64']].map(d => `${image}@${d}`).sort()
+    );
+    for (const ref of sigs)
+      expect(verifyWithCli(ref, keys.pubPath, ['-a', 'team=platform'])).toContain('"team":"platform"');
+  });
+
+  test('verification checks the annotations', () => {
+    const ref = `${env.PI_REG_BASIC}/${repo}@${run.main.outputs['digest']}`;
+    expect(() => verifyWithCli(ref, keys.pubPath, ['-a', 'team=someone-else'])).toThrow();
+  });
+
+  test('cosign-verify-commands are ready to paste', () => {
+    expect(run.main.outputs['cosign-verify-commands']?.split('\n')[0]).toMatch(
+      /^cosign verify --key cosign\.pub --insecure-ignore-tlog=true -a team=platform -a release=v1\.0\.0 .*@sha256:/
+    );
+  });
+});
+
+describe('keyless, with loopback stand-ins for the runner OIDC endpoint and Fulcio', () => {
+  const TOKEN = `eyJhbGciOiJSUzI1NiJ9.${Buffer.from(JSON.stringify({iss: 'https://token.actions.githubusercontent.com', aud: 'sigstore', job_workflow_ref: 'octo-org/Hello-World/.github/workflows/release.yml@refs/tags/v1.0.0', sub: 'repo:octo-org/Hello-World:ref:refs/tags/v1.0.0'})).toString('base64url')}.c2lnbmF0dXJlLW9mLXRoZS1zdGFuZC1pbg`;
+  const REQUEST_TOKEN = 'runner-request-token-Ty55';
+  const oidcRequests: {url: string; auth: string}[] = [];
+  const fulcioRequests: {url: string; auth: string; body: string}[] = [];
+  let oidc: http.Server;
+  let fulcio: http.Server;
+  let run: RunResult;
+  const repo = uniqueRepo('keyless');
+
+  beforeAll(async () => {
+    oidc = http.createServer((req, res) => {
+      oidcRequests.push({url: req.url ?? '', auth: req.headers.authorization ?? ''});
+      res.writeHead(200, {'content-type': 'application/json'}).end(JSON.stringify({value: TOKEN}));
+    });
+    fulcio = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        fulcioRequests.push({url: req.url ?? '', auth: req.headers.authorization ?? '', body});
+        res
+          .writeHead(503, {'content-type': 'application/json'})
+          .end('{"code":14,"message":"stand-in Fulcio issues no certificates"}');
+      });
+    });
+    await Promise.all([oidc, fulcio].map(s => new Promise<void>(r => s.listen(0, '127.0.0.1', r))));
+    const port = (s: http.Server): number => (s.address() as AddressInfo).port;
+    run = await runAction({
+      event: tagEvent('v1.0.0'),
+      env: {
+        ACTIONS_ID_TOKEN_REQUEST_URL: `http://127.0.0.1:${port(oidc)}/token?api-version=2.0`,
+        ACTIONS_ID_TOKEN_REQUEST_TOKEN: REQUEST_TOKEN
+      },
+      inputs: {
+        ...base(repo),
+        platforms: 'linux/amd64',
+        sign: 'keyless',
+        'fulcio-url': `http://127.0.0.1:${port(fulcio)}`
+      }
+    });
+  });
+  afterAll(async () => {
+    await Promise.all([oidc, fulcio].map(s => new Promise<void>(r => s.close(() => r()))));
+  });
+
+  test('the token is asked of the runner endpoint, for the audience sigstore, with the request token', () => {
+    expect(oidcRequests).toHaveLength(1);
+    expect(oidcRequests[0]?.url).toMatch(/audience=sigstore/);
+    expect(oidcRequests[0]?.auth).toBe(`Bearer ${REQUEST_TOKEN}`);
+  });
+
+  test('the token reaches cosign, which hands it to Fulcio', () => {
+    expect(fulcioRequests.length).toBeGreaterThan(0);
+    expect(fulcioRequests.some(r => r.body.includes(TOKEN) || r.auth.includes(TOKEN))).toBe(true);
+  });
+
+  test('Fulcio refusing fails the step with a clear message, and no tag moved', async () => {
+    expect(run.main.exitCode).toBe(1);
+    expect(errorLines(run.main.stdout).join('\n')).toMatch(/Fulcio did not issue a certificate: check fulcio-url/);
+    expect((await listTags(reg, repo)).filter(t => !t.startsWith('sha256-'))).toEqual([]);
+  });
+
+  test('the token and the request token appear nowhere else: log, outputs, state, files', () => {
+    const texts = [
+      logWithoutMaskCommands(run.main.stdout + run.main.stderr),
+      JSON.stringify(run.main.outputs),
+      JSON.stringify(run.main.state),
+      run.main.summary,
+      ...filesBelow(run.runnerTemp).map(f => fs.readFileSync(f, 'utf8'))
+    ];
+    for (const secret of [TOKEN, REQUEST_TOKEN]) expect(texts.filter(t => t.includes(secret))).toEqual([]);
+  });
+
+  test('without id-token permission, keyless fails before the build and says what to add', async () => {
+    const r = await runAction({event: tagEvent('v1.0.0'), inputs: {...base(uniqueRepo('no-oidc')), sign: 'keyless'}});
+    expect(r.main.exitCode).toBe(1);
+    expect(builds(r.main.stdout)).toBe(0);
+    expect(errorLines(r.main.stdout).join('\n')).toContain('add `permissions: id-token: write` to the job');
+  });
+});
