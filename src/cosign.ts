@@ -8,6 +8,16 @@ import {Runner} from './exec';
 
 export type SignMode = 'key' | 'keyless';
 
+/** A KMS or Vault key reference, passed to cosign as is (it names a key, it is not one). */
+export function isKeyUri(key: string): boolean {
+  return /^(awskms|gcpkms|azurekms|hashivault|k8s|pkcs11):\/\//.test(key.trim());
+}
+
+/** `--key` for the signing key: the PEM through COSIGN_PRIVATE_KEY, a KMS URI as is. */
+export function keyRef(o: {keyUri?: string}): string {
+  return o.keyUri ?? 'env://COSIGN_PRIVATE_KEY';
+}
+
 export interface SignOptions {
   mode: SignMode;
   tlogUpload: boolean;
@@ -19,6 +29,8 @@ export interface SignOptions {
   annotations?: string[];
   fulcioUrl?: string;
   rekorUrl?: string;
+  /** key mode with a KMS key: its URI */
+  keyUri?: string;
   /** keyless: file holding the OIDC token */
   identityTokenFile?: string;
   /** keyless verification: the certificate identity and issuer expected */
@@ -43,7 +55,7 @@ function annotationFlags(o: SignOptions): string[] {
 export function signArgs(ref: string, o: SignOptions): string[] {
   const who =
     o.mode === 'key'
-      ? ['--key', 'env://COSIGN_PRIVATE_KEY']
+      ? ['--key', keyRef(o)]
       : ['--identity-token', o.identityTokenFile ?? '', ...(o.fulcioUrl ? ['--fulcio-url', o.fulcioUrl] : [])];
   return [
     'sign',
@@ -91,8 +103,8 @@ export function cosignHint(output: string): string {
 }
 
 /** Derives the public key, which also proves the key and password are usable (run before anything is built). */
-export async function publicKey(runner: Runner, env: CosignEnv): Promise<string> {
-  const r = await runner.run('cosign', ['public-key', '--key', 'env://COSIGN_PRIVATE_KEY'], {env, hint: cosignHint});
+export async function publicKey(runner: Runner, env: CosignEnv, keyUri?: string): Promise<string> {
+  const r = await runner.run('cosign', ['public-key', '--key', keyRef({keyUri})], {env, hint: cosignHint});
   const pem = r.stdout.trim();
   if (!pem.includes('PUBLIC KEY')) throw new Error('cosign public-key printed no public key');
   return pem;

@@ -451,13 +451,10 @@ export interface Signer {
 /** Opens the key (key mode) or asks the runner for the OIDC token (keyless): before anything is built. */
 async function prepareSigner(a: PreflightArgs): Promise<Signer> {
   if (a.signMode === 'key') {
-    const pem = await cosign.publicKey(a.runner, {
-      ...a.toolEnv,
-      COSIGN_PRIVATE_KEY: a.inputs.cosignKey,
-      COSIGN_PASSWORD: a.inputs.cosignPassword
-    });
-    core.info('sign: key: cosign-key opens with cosign-password');
-    return {options: signOptions(a.inputs, 'key'), publicKey: pem};
+    const keyUri = cosign.isKeyUri(a.inputs.cosignKey) ? a.inputs.cosignKey.trim() : undefined;
+    const pem = await cosign.publicKey(a.runner, {...a.toolEnv, COSIGN_PRIVATE_KEY: keyUri ? '' : a.inputs.cosignKey, COSIGN_PASSWORD: a.inputs.cosignPassword}, keyUri);
+    core.info(keyUri ? `sign: key: ${keyUri} answers` : 'sign: key: cosign-key opens with cosign-password');
+    return {options: {...signOptions(a.inputs, 'key'), keyUri}, publicKey: pem};
   }
   const id = await requestIdToken(a.env);
   mask(id.token);

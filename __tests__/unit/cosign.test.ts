@@ -1,4 +1,4 @@
-import {cosignHint, resolveSignMode, SignOptions, signArgs, verifyArgs, verifyCommand} from '../../src/cosign';
+import {cosignHint, isKeyUri, resolveSignMode, SignOptions, signArgs, verifyArgs, verifyCommand} from '../../src/cosign';
 import {tokenClaims} from '../../src/oidc';
 
 const key: SignOptions = {mode: 'key', tlogUpload: true, plainHttp: false};
@@ -34,6 +34,7 @@ test.each<[string, SignOptions, string[]]>([
       REF
     ]
   ],
+  ['a KMS key is passed as its URI', {...key, keyUri: 'awskms:///alias/release'}, ['sign', '--yes', '--key', 'awskms:///alias/release', '--tlog-upload=true', REF]],
   [
     'a registry CA file is passed by path',
     {...key, caFile: '/t/ca.crt'},
@@ -105,6 +106,15 @@ test.each<[string, boolean, boolean, boolean | undefined, string]>([
   ['auto', false, false, false, 'none']
 ])('resolveSignMode(sign %s, key %s, oidc %s, private %s) = %s', (sign, hasKey, oidc, priv, mode) => {
   expect(resolveSignMode(sign, hasKey, oidc, priv)).toBe(mode);
+});
+
+test.each([
+  ['awskms:///alias/release', true],
+  ['gcpkms://projects/p/locations/l/keyRings/r/cryptoKeys/k', true],
+  ['hashivault://transit-key', true],
+  ['-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\nabc', false]
+])('isKeyUri(%j) = %j', (k, yes) => {
+  expect(isKeyUri(k)).toBe(yes);
 });
 
 test('tokenClaims reads a JWT payload', () => {
