@@ -4,7 +4,17 @@ import jest from 'eslint-plugin-jest';
 import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
-  {ignores: ['dist/', 'lib/', 'node_modules/', 'coverage/', 'jest.config.js', 'eslint.config.mjs']},
+  {
+    ignores: [
+      'dist/',
+      'lib/',
+      'node_modules/',
+      'coverage/',
+      'jest.config.js',
+      'eslint.config.mjs',
+      'scripts/launcher.cjs'
+    ]
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

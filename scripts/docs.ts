@@ -11,7 +11,11 @@ interface ActionYml {
   outputs: Record<string, {description?: string}>;
 }
 
-const cell = (s: string): string => s.replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|').trim();
+const cell = (s: string): string =>
+  s
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/\|/g, '\\|')
+    .trim();
 
 export function renderReference(actionYml: string): string {
   const doc = parse(actionYml) as ActionYml;
@@ -38,7 +42,10 @@ export function withReference(readme: string, reference: string): string {
 if (require.main === module) {
   const root = path.resolve(__dirname, '..');
   const readmePath = path.join(root, 'README.md');
-  const next = withReference(fs.readFileSync(readmePath, 'utf8'), renderReference(fs.readFileSync(path.join(root, 'action.yml'), 'utf8')));
+  const next = withReference(
+    fs.readFileSync(readmePath, 'utf8'),
+    renderReference(fs.readFileSync(path.join(root, 'action.yml'), 'utf8'))
+  );
   fs.writeFileSync(readmePath, next);
   console.log('README.md reference updated from action.yml');
 }

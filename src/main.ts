@@ -293,25 +293,30 @@ export async function main({env, runner}: Deps): Promise<void> {
         st.digest,
         ...(inputs.signPlatforms ? Object.values(st.platformDigests).filter(d => d !== st.digest) : [])
       ];
+      // once per repository; repositories in parallel (each is its own cosign process)
+      const repos = [...new Map(targets.map(t => [`${t.repo.registry}/${t.repo.path}`, t])).values()];
       await phase(timings, 'Sign', async () => {
-        const signed = new Set<string>();
-        for (const t of targets) {
-          const repoKey = `${t.repo.registry}/${t.repo.path}`;
-          if (signed.has(repoKey)) continue;
-          signed.add(repoKey);
-          const o: cosign.SignOptions = {
-            ...signer.options,
-            plainHttp: await client.plainHttp(t.repo.registry),
-            caFile: caFiles.get(t.repo.registry)
-          };
-          for (const digest of digests) {
-            const ref = `${t.image}@${digest}`;
-            await cosign.sign(runner, ref, o, cosignEnv);
-            await cosign.verify(runner, ref, o, {...toolEnv, COSIGN_PUBLIC_KEY: signer.publicKey});
-            core.info(`signed and verified ${ref}`);
-            signatures[ref] = `${t.image}:${digest.replace(':', '-')}.sig`;
-            verifyCommands.push(cosign.verifyCommand(ref, o));
-          }
+        const done = await Promise.all(
+          repos.map(async t => {
+            const o: cosign.SignOptions = {
+              ...signer.options,
+              plainHttp: await client.plainHttp(t.repo.registry),
+              caFile: caFiles.get(t.repo.registry)
+            };
+            const out: [string, string, string][] = [];
+            for (const digest of digests) {
+              const ref = `${t.image}@${digest}`;
+              await cosign.sign(runner, ref, o, cosignEnv);
+              await cosign.verify(runner, ref, o, {...toolEnv, COSIGN_PUBLIC_KEY: signer.publicKey});
+              core.info(`signed and verified ${ref}`);
+              out.push([ref, `${t.image}:${digest.replace(':', '-')}.sig`, cosign.verifyCommand(ref, o)]);
+            }
+            return out;
+          })
+        );
+        for (const [ref, sig, cmd] of done.flat()) {
+          signatures[ref] = sig;
+          verifyCommands.push(cmd);
         }
       });
     }
@@ -369,35 +374,44 @@ interface PreflightArgs {
 
 /** Logins, push rights, the signer: everything that can be refused, before the build. */
 async function preflight(a: PreflightArgs): Promise<Signer | undefined> {
-  for (const auth of a.auths) {
-    if (auth.caCert) {
-      const file = await installDaemonCA(a.runner, auth.registry, auth.caCert);
-      if (file) {
-        a.state.daemonCAs.push(file);
-        saveState(a.state);
+  // credentials tried against every registry in parallel
+  await Promise.all(
+    a.auths.map(async auth => {
+      if (auth.caCert) {
+        const file = await installDaemonCA(a.runner, auth.registry, auth.caCert);
+        if (file) {
+          a.state.daemonCAs.push(file);
+          saveState(a.state);
+        }
+        core.info(`${auth.registry}: trusting the CA from ca-cert (daemon and this step only)`);
       }
-      core.info(`${auth.registry}: trusting the CA from ca-cert (daemon and this step only)`);
-    }
-    if (!auth.username) {
-      core.info(`${auth.registry}: anonymous`);
-      continue;
-    }
-    try {
-      await a.client.ping(auth.registry);
-    } catch (e) {
-      if (e instanceof RegistryError && e.status === 401) {
-        throw new PhaseError(
-          'preflight',
-          `${auth.registry} refused the credentials of "${auth.username}" (${e.detail || '401'}). ${loginHint(auth.registry, '401 unauthorized')}`
-        );
+      if (!auth.username) {
+        core.info(`${auth.registry}: anonymous`);
+        return;
       }
-      throw e;
-    }
+      try {
+        await a.client.ping(auth.registry);
+      } catch (e) {
+        if (e instanceof RegistryError && e.status === 401) {
+          throw new PhaseError(
+            'preflight',
+            `${auth.registry} refused the credentials of "${auth.username}" (${e.detail || '401'}). ${loginHint(auth.registry, '401 unauthorized')}`
+          );
+        }
+        throw e;
+      }
+    })
+  );
+  // one docker login at a time: they share the config file
+  for (const auth of a.auths.filter(x => x.username)) {
     await dockerLogin(a.runner, a.state.dockerConfig, auth);
     core.info(`${auth.registry}: logged in as ${auth.username}`);
   }
-  if (a.pushing) await checkPushAccess(a.client, a.targets, a.auths, s => core.info(s));
-  return a.signing ? prepareSigner(a) : undefined;
+  const [, signer] = await Promise.all([
+    a.pushing ? checkPushAccess(a.client, a.targets, a.auths, s => core.info(s)) : undefined,
+    a.signing ? prepareSigner(a) : undefined
+  ]);
+  return signer;
 }
 
 async function writeSummary(a: {
@@ -452,7 +466,11 @@ export interface Signer {
 async function prepareSigner(a: PreflightArgs): Promise<Signer> {
   if (a.signMode === 'key') {
     const keyUri = cosign.isKeyUri(a.inputs.cosignKey) ? a.inputs.cosignKey.trim() : undefined;
-    const pem = await cosign.publicKey(a.runner, {...a.toolEnv, COSIGN_PRIVATE_KEY: keyUri ? '' : a.inputs.cosignKey, COSIGN_PASSWORD: a.inputs.cosignPassword}, keyUri);
+    const pem = await cosign.publicKey(
+      a.runner,
+      {...a.toolEnv, COSIGN_PRIVATE_KEY: keyUri ? '' : a.inputs.cosignKey, COSIGN_PASSWORD: a.inputs.cosignPassword},
+      keyUri
+    );
     core.info(keyUri ? `sign: key: ${keyUri} answers` : 'sign: key: cosign-key opens with cosign-password');
     return {options: {...signOptions(a.inputs, 'key'), keyUri}, publicKey: pem};
   }

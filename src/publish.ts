@@ -131,12 +131,10 @@ async function sizeOf(client: RegistryClient, t: Target, m: Manifest): Promise<n
     return mm.body.length + (j.config?.size ?? 0) + sum(j.layers);
   };
   if (!RegistryClient.isIndex(m)) return one(m);
-  let total = m.body.length;
-  for (const e of imagePlatforms(RegistryClient.indexEntries(m))) {
-    const child = await client.getManifest(t.repo, e.digest);
-    if (child) total += one(child);
-  }
-  return total;
+  const children = await Promise.all(
+    imagePlatforms(RegistryClient.indexEntries(m)).map(e => client.getManifest(t.repo, e.digest))
+  );
+  return children.reduce((total, child) => total + (child ? one(child) : 0), m.body.length);
 }
 
 export interface Staged {
@@ -155,21 +153,22 @@ export async function checkStaged(
   platforms: readonly string[],
   log: (s: string) => void
 ): Promise<Staged> {
-  const manifests: Manifest[] = [];
-  for (const t of targets) {
-    const m = await fetchByDigest(client, t, digest, log);
-    if (RegistryClient.isIndex(m)) {
-      const missing = missingPlatforms(platforms, RegistryClient.indexEntries(m));
-      if (missing.length)
-        throw new RegistryError(
-          `${t.image}@${digest} lacks platform(s) ${missing.join(', ')}; no tag was moved`,
-          0,
-          false
-        );
-    }
-    manifests.push(m);
-    log(`${t.image}@${digest}: present`);
-  }
+  const manifests = await Promise.all(
+    targets.map(async t => {
+      const m = await fetchByDigest(client, t, digest, log);
+      if (RegistryClient.isIndex(m)) {
+        const missing = missingPlatforms(platforms, RegistryClient.indexEntries(m));
+        if (missing.length)
+          throw new RegistryError(
+            `${t.image}@${digest} lacks platform(s) ${missing.join(', ')}; no tag was moved`,
+            0,
+            false
+          );
+      }
+      log(`${t.image}@${digest}: present`);
+      return m;
+    })
+  );
   const first = manifests[0];
   const platformDigests: Record<string, string> = {};
   if (first && RegistryClient.isIndex(first)) {
@@ -192,24 +191,25 @@ export async function pointTags(
 ): Promise<Published> {
   const {digest} = staged;
   const refs: string[] = [];
-  for (const [i, t] of targets.entries()) {
-    const m = staged.manifests[i] as Manifest;
-    for (const tag of tagNames) {
-      await client.putManifest(t.repo, tag, m);
-      refs.push(`${t.image}:${tag}`);
-    }
-    log(`${t.image}: tagged ${tagNames.join(', ') || '(no tags)'}`);
-  }
-  for (const t of targets) {
-    for (const tag of tagNames) {
-      const got = await client.getManifest(t.repo, tag, 'HEAD');
-      if (!got || got.digest !== digest)
-        throw new RegistryError(
-          `${t.image}:${tag} resolves to ${got?.digest || 'nothing'}, expected ${digest}`,
-          0,
-          false
-        );
-    }
+  // one PUT per tag; the repositories in parallel, the tags of one repository in order
+  await Promise.all(
+    targets.map(async (t, i) => {
+      const m = staged.manifests[i] as Manifest;
+      for (const tag of tagNames) await client.putManifest(t.repo, tag, m);
+      log(`${t.image}: tagged ${tagNames.join(', ') || '(no tags)'}`);
+    })
+  );
+  for (const t of targets) for (const tag of tagNames) refs.push(`${t.image}:${tag}`);
+  const readBack = targets.flatMap(t => tagNames.map(tag => ({t, tag})));
+  const resolved = await Promise.all(readBack.map(({t, tag}) => client.getManifest(t.repo, tag, 'HEAD')));
+  for (const [k, {t, tag}] of readBack.entries()) {
+    const got = resolved[k];
+    if (!got || got.digest !== digest)
+      throw new RegistryError(
+        `${t.image}:${tag} resolves to ${got?.digest || 'nothing'}, expected ${digest}`,
+        0,
+        false
+      );
   }
   for (const t of targets) refs.push(`${t.image}@${digest}`);
   return {

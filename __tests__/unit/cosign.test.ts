@@ -1,4 +1,12 @@
-import {cosignHint, isKeyUri, resolveSignMode, SignOptions, signArgs, verifyArgs, verifyCommand} from '../../src/cosign';
+import {
+  cosignHint,
+  isKeyUri,
+  resolveSignMode,
+  SignOptions,
+  signArgs,
+  verifyArgs,
+  verifyCommand
+} from '../../src/cosign';
 import {tokenClaims} from '../../src/oidc';
 
 const key: SignOptions = {mode: 'key', tlogUpload: true, plainHttp: false};
@@ -34,7 +42,11 @@ test.each<[string, SignOptions, string[]]>([
       REF
     ]
   ],
-  ['a KMS key is passed as its URI', {...key, keyUri: 'awskms:///alias/release'}, ['sign', '--yes', '--key', 'awskms:///alias/release', '--tlog-upload=true', REF]],
+  [
+    'a KMS key is passed as its URI',
+    {...key, keyUri: 'awskms:///alias/release'},
+    ['sign', '--yes', '--key', 'awskms:///alias/release', '--tlog-upload=true', REF]
+  ],
   [
     'a registry CA file is passed by path',
     {...key, caFile: '/t/ca.crt'},
