@@ -56,3 +56,39 @@ test.each([
 ])('missingPlatforms(%j)', (requested, entries, missing) => {
   expect(missingPlatforms(requested, entries)).toEqual(missing);
 });
+
+describe('proxies and network failures', () => {
+  const {networkHint, proxyFor} =
+    jest.requireActual<typeof import('../../src/registry-client')>('../../src/registry-client');
+  test.each<[string, Record<string, string>, string]>([
+    ['ghcr.io', {HTTPS_PROXY: 'http://proxy:3128'}, 'http://proxy:3128'],
+    ['ghcr.io', {https_proxy: 'http://p:1', NO_PROXY: '.example.com'}, 'http://p:1'],
+    ['r.example.com:5000', {HTTPS_PROXY: 'http://p:1', NO_PROXY: '.example.com'}, ''],
+    ['registry', {HTTPS_PROXY: 'http://p:1', NO_PROXY: 'registry'}, ''],
+    ['ghcr.io', {HTTPS_PROXY: 'http://p:1', NO_PROXY: '*'}, ''],
+    ['ghcr.io', {}, '']
+  ])('proxyFor(%j, %j) = %j', (host, env, proxy) => {
+    expect(proxyFor(host, env)).toBe(proxy);
+  });
+
+  test.each<[string, Record<string, string>, RegExp]>([
+    [
+      'SELF_SIGNED_CERT_IN_CHAIN',
+      {},
+      /^The TLS handshake with r:5000 directly \(no proxy\) failed: if the registry has its own CA, pass it in ca-cert\.$/
+    ],
+    [
+      'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+      {HTTPS_PROXY: 'http://user:secret@proxy:3128'},
+      /through the proxy http:\/\/user:\*\*\*@proxy:3128 failed: .* a TLS-intercepting proxy needs its CA too/
+    ],
+    [
+      'UND_ERR_CONNECT_TIMEOUT',
+      {HTTPS_PROXY: 'http://proxy:3128'},
+      /^Connecting to r:5000 through the proxy http:\/\/proxy:3128 timed out: check the host and port, the firewall, and HTTPS_PROXY \/ NO_PROXY\.$/
+    ],
+    ['ECONNREFUSED', {}, /^Could not connect to r:5000 directly \(no proxy\): check the host name and port\.$/]
+  ])('networkHint for %s names the host, the proxy and what to check', (code, env, message) => {
+    expect(networkHint('r:5000', code, env)).toMatch(message);
+  });
+});

@@ -91,7 +91,7 @@ class Computation {
     const found = vraw.match(m);
     if (found) {
       if (found[1] === undefined)
-        throw new InputError('tags', `tags: match=${m} needs a capture group in "${tag.entry}"`);
+        throw new InputError('tags', `tags: "${tag.entry}": match=${m} needs a capture group, e.g. match=v(\\d.*)`);
       return found[1];
     }
     this.warnings.push(`${m} does not match ${vraw}.`);
@@ -104,7 +104,7 @@ class Computation {
       if (enabled !== 'true' && enabled !== 'false') {
         throw new InputError(
           'tags',
-          `tags: enable must be exactly "true" or "false", got "${enabled}" in "${tag.entry}"`
+          `tags: "${tag.entry}": enable must be exactly "true" or "false", got "${enabled}"`
         );
       }
       if (enabled === 'false') continue;

@@ -30,7 +30,7 @@ export interface TagRule {
 }
 
 function fail(entry: string, what: string): never {
-  throw new InputError('tags', `tags: ${what} in "${entry}"`);
+  throw new InputError('tags', `tags: "${entry}": ${what}`);
 }
 
 function has(attrs: Record<string, string>, k: string): boolean {
