@@ -87,3 +87,14 @@ test('metadata outputs are mirrored as DOCKER_METADATA_OUTPUT_* variables', () =
   expect(r.main.exportedEnv['DOCKER_METADATA_OUTPUT_TAG_NAMES']).toBe(r.main.outputs['tag-names']);
   expect(r.main.exportedEnv['DOCKER_METADATA_OUTPUT_JSON']).toBe(r.main.outputs['json']);
 });
+
+test('the loopback API was asked once per case that has a repository, with GETs only and no token', () => {
+  const withRepo = cases.filter(c => c.env['GITHUB_REPOSITORY']).length;
+  const repoRequests = api.requests.filter(r => /^\/repos\/[^/]+\/[^/]+$/.test(r.url));
+  expect({
+    repoRequests: repoRequests.length,
+    others: api.requests.filter(
+      r => r.method !== 'GET' || !r.url.startsWith('/repos/') || r.headers['authorization'] !== undefined
+    )
+  }).toEqual({repoRequests: withRepo, others: []});
+});

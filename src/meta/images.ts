@@ -9,12 +9,12 @@ export interface ImageSpec {
 
 export function parseImages(entries: readonly string[]): ImageSpec[] {
   if (entries.length === 1) {
-    const fields = entryFields(entries[0] ?? '').map(f => f.split('=').map(s => s.trim()));
+    const fields = entryFields(entries[0] ?? '', 'images').map(f => f.split('=').map(s => s.trim()));
     if (fields.every(p => p.length === 1)) return fields.map(p => ({name: p[0] ?? '', enable: true}));
   }
   return entries.map(entry => {
     const image: ImageSpec = {name: '', enable: true};
-    for (const field of entryFields(entry)) {
+    for (const field of entryFields(entry, 'images')) {
       const parts = field.split('=').map(s => s.trim());
       if (parts.length === 1) {
         image.name = parts[0] ?? '';
@@ -27,13 +27,17 @@ export function parseImages(entries: readonly string[]): ImageSpec[] {
         if (value !== 'true' && value !== 'false')
           throw new InputError(
             'images',
-            `images: enable must be exactly "true" or "false", got "${value}" in "${entry}"`
+            `images: "${entry}": enable must be exactly "true" or "false", got "${value}"`
           );
         image.enable = value === 'true';
       } else
-        throw new InputError('images', `images: unknown attribute "${parts[0]}" in "${entry}"; accepted: name, enable`);
+        throw new InputError('images', `images: "${entry}": unknown attribute "${parts[0]}"; accepted: name, enable`);
     }
-    if (image.name === '') throw new InputError('images', `images: empty image name in "${entry}"`);
+    if (image.name === '')
+      throw new InputError(
+        'images',
+        `images: "${entry}": the image name is empty; write name=registry/owner/app or just registry/owner/app`
+      );
     return image;
   });
 }

@@ -31,3 +31,13 @@ export function mergeEntries(defaults: readonly string[], extra: readonly string
   }
   return [...map.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`);
 }
+
+/** `key=value` entries as an object (the `json` output's labels), split at the first `=`. */
+export function keyValueObject(entries: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of entries) {
+    const i = e.indexOf('=');
+    if (i >= 0) out[e.slice(0, i)] = e.slice(i + 1);
+  }
+  return out;
+}

@@ -32,11 +32,11 @@ test.each<[string, RegExp]>([
 test.each<[string[], RegExp]>([
   [
     ['latest'],
-    /^flavor: "latest" is not key=value; accepted: latest=auto\|true\|false, prefix=\.\.\., suffix=\.\.\., onlatest=true\|false$/
+    /^flavor: "latest": "latest" is not key=value; accepted: latest=auto\|true\|false, prefix=\.\.\., suffix=\.\.\., onlatest=true\|false$/
   ],
-  [['latest=always'], /^flavor: latest must be auto, true or false, got "always" in "latest=always"$/],
-  [['prefix=v,onlatest=yes'], /^flavor: onlatest must be true or false, got "yes" in "prefix=v,onlatest=yes"$/],
-  [['colour=blue'], /^flavor: unknown key "colour" in "colour=blue"; accepted: latest, prefix, suffix, onlatest$/]
+  [['latest=always'], /^flavor: "latest=always": latest must be auto, true or false, got "always"$/],
+  [['prefix=v,onlatest=yes'], /^flavor: "prefix=v,onlatest=yes": onlatest must be true or false, got "yes"$/],
+  [['colour=blue'], /^flavor: "colour=blue": unknown key "colour"; accepted: latest, prefix, suffix, onlatest$/]
 ])('flavor %j', (entries, message) => {
   expect(() => parseFlavor(entries)).toThrow(message);
 });
@@ -44,13 +44,16 @@ test.each<[string[], RegExp]>([
 test.each<[string[], RegExp]>([
   [
     ['name=a/b', 'name=c/d,enable=yes'],
-    /^images: enable must be exactly "true" or "false", got "yes" in "name=c\/d,enable=yes"$/
+    /^images: "name=c\/d,enable=yes": enable must be exactly "true" or "false", got "yes"$/
   ],
   [
     ['name=a/b', 'name=c/d,registry=x'],
-    /^images: unknown attribute "registry" in "name=c\/d,registry=x"; accepted: name, enable$/
+    /^images: "name=c\/d,registry=x": unknown attribute "registry"; accepted: name, enable$/
   ],
-  [['name=a/b', 'name=,enable=true'], /^images: empty image name in "name=,enable=true"$/]
+  [
+    ['name=a/b', 'name=,enable=true'],
+    /^images: "name=,enable=true": the image name is empty; write name=registry\/owner\/app or just registry\/owner\/app$/
+  ]
 ])('images %j', (entries, message) => {
   expect(() => parseImages(entries)).toThrow(message);
 });
@@ -90,4 +93,73 @@ test('a rule that does not match warns and goes on', () => {
   const m = run(['type=match,pattern=^release-(.*)$,group=1', 'type=semver,pattern={{version}}']);
   expect(m.tagNames).toEqual(['1.2.3', 'latest']);
   expect(m.warnings).toEqual(['^release-(.*)$ does not match v1.2.3.']);
+});
+
+const runWith = (over: Partial<{tags: string[]; flavor: string[]; labels: string[]; annotations: string[]}>) =>
+  computeMetadata(
+    {images: ['o/r'], tags: ['type=raw,value=x'], flavor: [], labels: [], annotations: [], ...over},
+    {...ctx, eventName: 'schedule'},
+    {},
+    {now, commitDate: now},
+    {shortShaLength: 7, annotationLevels: ['manifest']}
+  );
+
+test.each<[string, Parameters<typeof runWith>[0], RegExp]>([
+  [
+    'a date helper without a format',
+    {labels: ['built={{date}}']},
+    /^labels: "built=\{\{date\}\}": \{\{date\}\} needs a format, e\.g\. \{\{date 'YYYYMMDD'\}\}/
+  ],
+  [
+    'a date helper with an unknown attribute',
+    {tags: ["type=raw,value={{commit_date 'YYYY' zone='UTC'}}"]},
+    /^tags: "type=raw,value=\{\{commit_date 'YYYY' zone='UTC'\}\}": Unknown zone attribute in \{\{commit_date\}\}; accepted: tz$/
+  ],
+  [
+    'a template syntax error in a tag value',
+    {tags: ['type=raw,value={{branch']},
+    /^tags: "type=raw,value=\{\{branch": invalid template: Parse error on line 1/
+  ],
+  [
+    'a template syntax error in an annotation',
+    {annotations: ['a={{#if}}']},
+    /^annotations: "a=\{\{#if\}\}": invalid template: /
+  ],
+  [
+    'a template syntax error in a schedule pattern',
+    {tags: ['type=schedule,pattern={{date']},
+    /^tags: "type=schedule,pattern=\{\{date": invalid template: /
+  ],
+  [
+    'a template error in the flavor prefix',
+    {flavor: ['prefix={{date}}-']},
+    /^flavor: "prefix=\{\{date\}\}-": \{\{date\}\} needs a format/
+  ]
+])('templates: %s', (_name, over, message) => {
+  expect(() => runWith(over)).toThrow(message);
+});
+
+test.each<[string, () => unknown, RegExp]>([
+  [
+    'tags: a quote inside a field',
+    () => parseTag('type=raw,value=a"b'),
+    /^tags: "type=raw,value=a"b": cannot split the entry into fields \(Invalid Opening Quote: .*\); a quote may only wrap a whole field/
+  ],
+  [
+    'tags: an unclosed quote',
+    () => parseTag('type=raw,"value=a'),
+    /^tags: "type=raw,"value=a": cannot split the entry into fields \(Quote Not Closed/
+  ],
+  [
+    'flavor: a quote inside a field',
+    () => parseFlavor(['prefix=a"b']),
+    /^flavor: "prefix=a"b": cannot split the entry into fields/
+  ],
+  [
+    'images: a quote inside a field',
+    () => parseImages(['name=a"b']),
+    /^images: "name=a"b": cannot split the entry into fields/
+  ]
+])('%s', (_name, fn, message) => {
+  expect(fn).toThrow(message);
 });
