@@ -79,6 +79,12 @@ export interface Inputs {
   rekorUrl: string;
 
   dryRun: boolean;
+  /** publish (one job), build (a matrix leg), merge (after the legs), plan (the matrix), promote (copy by digest) */
+  mode: 'publish' | 'build' | 'merge' | 'plan' | 'promote';
+  /** promote: registry/repository@sha256:... */
+  source: string;
+  /** plan: platform=runner-label overrides */
+  runners: string[];
 }
 
 /** The raw value of an input, as core.getInput reads it (trimmed unless asked not to). */
@@ -202,7 +208,10 @@ export function getInputs(env: Env): Inputs {
     fulcioUrl: readInput(env, 'fulcio-url'),
     rekorUrl: readInput(env, 'rekor-url'),
 
-    dryRun: readBoolean(env, 'dry-run', false)
+    dryRun: readBoolean(env, 'dry-run', false),
+    mode: readChoice(env, 'mode', ['publish', 'build', 'merge', 'plan', 'promote'] as const, 'publish'),
+    source: readInput(env, 'source'),
+    runners: lines('runners')
   };
   if (inputs.password !== '' && inputs.username === '') {
     throw new InputError(
@@ -223,6 +232,19 @@ export function getInputs(env: Env): Inputs {
         throw new InputError(name, `${name}: "${shown}" is not ${form}; write one ${form} per line`);
       }
     }
+  }
+  if (inputs.mode === 'promote' && inputs.source === '')
+    throw new InputError(
+      'source',
+      'source: mode promote needs the image to copy, as registry/repository@sha256:<digest>'
+    );
+  if (inputs.mode !== 'promote' && inputs.source !== '')
+    throw new InputError('source', `source: only mode promote takes a source (mode is ${inputs.mode})`);
+  if (inputs.mode === 'build' && inputs.platforms.length !== 1) {
+    throw new InputError(
+      'platforms',
+      `platforms: mode build builds one leg: give exactly one platform (from the matrix, e.g. \${{ matrix.platform }}); got ${inputs.platforms.length}`
+    );
   }
   for (const a of inputs.signAnnotations) {
     if (!/^[^=\s]+=/.test(a))
