@@ -77,6 +77,9 @@ export interface Inputs {
   tlogUpload: boolean;
   fulcioUrl: string;
   rekorUrl: string;
+  /** '' = cosign on PATH; a version or range */
+  cosignVersion: string;
+  cosignReleaseUrl: string;
 
   dryRun: boolean;
   /** publish (one job), build (a matrix leg), merge (after the legs), plan (the matrix), promote (copy by digest) */
@@ -207,6 +210,8 @@ export function getInputs(env: Env): Inputs {
     signAnnotations: lines('sign-annotations'),
     fulcioUrl: readInput(env, 'fulcio-url'),
     rekorUrl: readInput(env, 'rekor-url'),
+    cosignVersion: readInput(env, 'cosign-version'),
+    cosignReleaseUrl: readInput(env, 'cosign-release-url'),
 
     dryRun: readBoolean(env, 'dry-run', false),
     mode: readChoice(env, 'mode', ['publish', 'build', 'merge', 'plan', 'promote'] as const, 'publish'),

@@ -29,6 +29,7 @@ import {checkStaged, pointTags, Published, pushByDigest, Staged, Target} from '.
 import {collectLegs, Leg, mergeLegs, parseSource, promote, removeStagingRecords, writeStagingRecords} from './fanout';
 import {parseRunners, planMatrix} from './matrix';
 import {stagingPrefix} from './staging';
+import {chooseCosign} from './cosign-install';
 import {parseRepository, Repository} from './reference';
 import {oidcAvailable, requestIdToken} from './oidc';
 import {readEventPayload} from './context';
@@ -383,8 +384,8 @@ export async function main({env, runner}: Deps): Promise<void> {
             const out: [string, string, string][] = [];
             for (const digest of digests) {
               const ref = `${t.image}@${digest}`;
-              await cosign.sign(runner, ref, o, cosignEnv);
-              await cosign.verify(runner, ref, o, {...toolEnv, COSIGN_PUBLIC_KEY: signer.publicKey});
+              await cosign.sign(runner, signer.bin, ref, o, cosignEnv);
+              await cosign.verify(runner, signer.bin, ref, o, {...toolEnv, COSIGN_PUBLIC_KEY: signer.publicKey});
               core.info(`signed and verified ${ref}`);
               out.push([ref, `${t.image}:${digest.replace(':', '-')}.sig`, cosign.verifyCommand(ref, o)]);
             }
@@ -541,19 +542,30 @@ export interface Signer {
   options: Omit<cosign.SignOptions, 'plainHttp'>;
   /** key mode: the public key that verifies */
   publicKey: string;
+  /** the cosign binary (PATH, tool cache, or downloaded) */
+  bin: string;
 }
 
 /** Opens the key (key mode) or asks the runner for the OIDC token (keyless): before anything is built. */
 async function prepareSigner(a: PreflightArgs): Promise<Signer> {
+  const chosen = await chooseCosign({
+    requested: a.inputs.cosignVersion,
+    releaseUrl: a.inputs.cosignReleaseUrl,
+    env: a.env,
+    runner: a.runner
+  });
+  core.info(`sign: ${chosen.how}`);
+  const bin = chosen.path;
   if (a.signMode === 'key') {
     const keyUri = cosign.isKeyUri(a.inputs.cosignKey) ? a.inputs.cosignKey.trim() : undefined;
     const pem = await cosign.publicKey(
       a.runner,
+      bin,
       {...a.toolEnv, COSIGN_PRIVATE_KEY: keyUri ? '' : a.inputs.cosignKey, COSIGN_PASSWORD: a.inputs.cosignPassword},
       keyUri
     );
     core.info(keyUri ? `sign: key: ${keyUri} answers` : 'sign: key: cosign-key opens with cosign-password');
-    return {options: {...signOptions(a.inputs, 'key'), keyUri}, publicKey: pem};
+    return {options: {...signOptions(a.inputs, 'key'), keyUri}, publicKey: pem, bin};
   }
   const id = await requestIdToken(a.env);
   mask(id.token);
@@ -567,7 +579,8 @@ async function prepareSigner(a: PreflightArgs): Promise<Signer> {
       certificateIdentity: id.identity,
       certificateOidcIssuer: id.issuer
     },
-    publicKey: ''
+    publicKey: '',
+    bin
   };
 }
 
