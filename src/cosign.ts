@@ -103,24 +103,25 @@ export function cosignHint(output: string): string {
 }
 
 /** Derives the public key, which also proves the key and password are usable (run before anything is built). */
-export async function publicKey(runner: Runner, env: CosignEnv, keyUri?: string): Promise<string> {
-  const r = await runner.run('cosign', ['public-key', '--key', keyRef({keyUri})], {env, hint: cosignHint});
+export async function publicKey(runner: Runner, bin: string, env: CosignEnv, keyUri?: string): Promise<string> {
+  const r = await runner.run(bin, ['public-key', '--key', keyRef({keyUri})], {env, hint: cosignHint});
   const pem = r.stdout.trim();
   if (!pem.includes('PUBLIC KEY')) throw new Error('cosign public-key printed no public key');
   return pem;
 }
 
-export async function sign(runner: Runner, ref: string, o: SignOptions, env: CosignEnv): Promise<void> {
-  await runner.run('cosign', signArgs(ref, o), {env, hint: cosignHint});
+export async function sign(runner: Runner, bin: string, ref: string, o: SignOptions, env: CosignEnv): Promise<void> {
+  await runner.run(bin, signArgs(ref, o), {env, hint: cosignHint});
 }
 
 export async function verify(
   runner: Runner,
+  bin: string,
   ref: string,
   o: SignOptions,
   env: Record<string, string>
 ): Promise<string> {
-  const r = await runner.run('cosign', verifyArgs(ref, o), {
+  const r = await runner.run(bin, verifyArgs(ref, o), {
     env,
     hint: () =>
       `The signature of ${ref} does not verify${o.mode === 'key' ? " with the signing key's public key" : ` for ${o.certificateIdentity}`}.`

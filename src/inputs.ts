@@ -77,8 +77,17 @@ export interface Inputs {
   tlogUpload: boolean;
   fulcioUrl: string;
   rekorUrl: string;
+  /** '' = cosign on PATH; a version or range */
+  cosignVersion: string;
+  cosignReleaseUrl: string;
 
   dryRun: boolean;
+  /** publish (one job), build (a matrix leg), merge (after the legs), plan (the matrix), promote (copy by digest) */
+  mode: 'publish' | 'build' | 'merge' | 'plan' | 'promote';
+  /** promote: registry/repository@sha256:... */
+  source: string;
+  /** plan: platform=runner-label overrides */
+  runners: string[];
 }
 
 /** The raw value of an input, as core.getInput reads it (trimmed unless asked not to). */
@@ -201,8 +210,13 @@ export function getInputs(env: Env): Inputs {
     signAnnotations: lines('sign-annotations'),
     fulcioUrl: readInput(env, 'fulcio-url'),
     rekorUrl: readInput(env, 'rekor-url'),
+    cosignVersion: readInput(env, 'cosign-version'),
+    cosignReleaseUrl: readInput(env, 'cosign-release-url'),
 
-    dryRun: readBoolean(env, 'dry-run', false)
+    dryRun: readBoolean(env, 'dry-run', false),
+    mode: readChoice(env, 'mode', ['publish', 'build', 'merge', 'plan', 'promote'] as const, 'publish'),
+    source: readInput(env, 'source'),
+    runners: lines('runners')
   };
   if (inputs.password !== '' && inputs.username === '') {
     throw new InputError(
@@ -223,6 +237,19 @@ export function getInputs(env: Env): Inputs {
         throw new InputError(name, `${name}: "${shown}" is not ${form}; write one ${form} per line`);
       }
     }
+  }
+  if (inputs.mode === 'promote' && inputs.source === '')
+    throw new InputError(
+      'source',
+      'source: mode promote needs the image to copy, as registry/repository@sha256:<digest>'
+    );
+  if (inputs.mode !== 'promote' && inputs.source !== '')
+    throw new InputError('source', `source: only mode promote takes a source (mode is ${inputs.mode})`);
+  if (inputs.mode === 'build' && inputs.platforms.length !== 1) {
+    throw new InputError(
+      'platforms',
+      `platforms: mode build builds one leg: give exactly one platform (from the matrix, e.g. \${{ matrix.platform }}); got ${inputs.platforms.length}`
+    );
   }
   for (const a of inputs.signAnnotations) {
     if (!/^[^=\s]+=/.test(a))

@@ -26,6 +26,10 @@ import {Metadata} from './meta/types';
 import {checkPushAccess, deniedHintFromOutput} from './preflight';
 import {readLayout} from './oci-layout';
 import {checkStaged, pointTags, Published, pushByDigest, Staged, Target} from './publish';
+import {collectLegs, Leg, mergeLegs, parseSource, promote, removeStagingRecords, writeStagingRecords} from './fanout';
+import {parseRunners, planMatrix} from './matrix';
+import {stagingPrefix} from './staging';
+import {chooseCosign} from './cosign-install';
 import {parseRepository, Repository} from './reference';
 import {oidcAvailable, requestIdToken} from './oidc';
 import {readEventPayload} from './context';
@@ -78,22 +82,42 @@ export async function main({env, runner}: Deps): Promise<void> {
   for (const [k, v] of Object.entries(metaOut)) core.setOutput(k, v);
   for (const [k, v] of Object.entries(metadataEnvExports(metaOut, env))) core.exportVariable(k, v);
 
+  if (inputs.mode === 'plan') {
+    const matrix = planMatrix(inputs.platforms, parseRunners(inputs.runners));
+    core.setOutput('matrix', JSON.stringify(matrix));
+    core.info(`matrix: ${matrix.include.map(l => `${l.platform} on ${l.runner}`).join(', ')}`);
+    await writeSummary({
+      meta,
+      inputs,
+      published: undefined,
+      signatures: {},
+      verifyCommands: [],
+      timings,
+      reason: `mode plan: ${matrix.include.length} build legs`
+    });
+    return;
+  }
+
   // --- plan
   const repos = targetRepositories(meta.images);
   const targets: Target[] = meta.images.map(image => ({image, repo: parseRepository(image) as Repository}));
   const auths = resolveAuths(inputs, repos);
   for (const a of auths) if (a.password !== inputs.password) mask(a.password);
   const insecure = parseInsecureRegistries(inputs.insecureRegistries);
-  const pushing = inputs.push && targets.length > 0;
+  // build, merge and promote exist to push; publish pushes when asked
+  const pushing = (inputs.push || inputs.mode !== 'publish') && targets.length > 0;
+  const building = inputs.mode === 'publish' || inputs.mode === 'build';
   const repoPrivate = (readEventPayload(env['GITHUB_EVENT_PATH'])['repository'] as {private?: boolean} | undefined)
     ?.private;
-  const signMode = pushing
-    ? cosign.resolveSignMode(inputs.sign, inputs.cosignKey !== '', oidcAvailable(env), repoPrivate)
-    : 'none';
+  const signMode =
+    pushing && inputs.mode !== 'build'
+      ? cosign.resolveSignMode(inputs.sign, inputs.cosignKey !== '', oidcAvailable(env), repoPrivate)
+      : 'none';
   const signing = signMode !== 'none';
+  const run = {id: env['GITHUB_RUN_ID'] || 'local', attempt: env['GITHUB_RUN_ATTEMPT'] || '1'};
   if (pushing && inputs.sign === 'auto' && !signing && oidcAvailable(env))
     core.info('sign: auto: not signing keyless, as the repository is not public (set sign: keyless to sign anyway)');
-  if (inputs.push && targets.length === 0) {
+  if ((inputs.push || inputs.mode !== 'publish') && targets.length === 0) {
     throw new InputError(
       'images',
       'images: push is true but no image is enabled; list at least one image (e.g. ghcr.io/owner/app)'
@@ -164,7 +188,10 @@ export async function main({env, runner}: Deps): Promise<void> {
               ? `login: docker login --username ${a.username} --password-stdin ${a.registry}`
               : `login: ${a.registry} anonymously`
           );
-        core.info(`build: docker ${buildArgs(plan).join(' ')}`);
+        if (building) core.info(`build: docker ${buildArgs(plan).join(' ')}`);
+        if (inputs.mode === 'merge')
+          core.info(`merge: the legs tagged ${stagingPrefix(run.id, run.attempt)}* -> one index`);
+        if (inputs.mode === 'promote') core.info(`promote: copy ${inputs.source} by digest`);
         if (pushing)
           for (const t of targets) core.info(`tag: ${t.image}:{${meta.tagNames.join(',')}} -> the pushed digest`);
         if (signing)
@@ -219,11 +246,13 @@ export async function main({env, runner}: Deps): Promise<void> {
     const [signer, version] = await phase(timings, 'Preflight', () =>
       Promise.all([
         preflight({inputs, auths, targets, pushing, signing, signMode, env, workDir, client, runner, state, toolEnv}),
-        buildxVersion(runner, toolEnv)
+        building ? buildxVersion(runner, toolEnv) : Promise.resolve(undefined)
       ])
     );
-    checkBuildxVersion(version, plan);
-    core.info(`docker buildx ${version ?? '(development build)'}`);
+    if (building) {
+      checkBuildxVersion(version, plan);
+      core.info(`docker buildx ${version ?? '(development build)'}`);
+    }
 
     const existing =
       pushing && inputs.ifExists !== 'overwrite'
@@ -257,31 +286,80 @@ export async function main({env, runner}: Deps): Promise<void> {
     for (const f of secrets.files) fs.writeFileSync(f.path, f.value, {mode: 0o600});
     const cosignEnv = {...toolEnv, COSIGN_PRIVATE_KEY: inputs.cosignKey, COSIGN_PASSWORD: inputs.cosignPassword};
 
-    const built = await phase(timings, 'Build', async () => {
-      try {
-        const b = await runBuild(runner, plan, toolEnv);
-        for (const w of b.warnings) core.warning(w);
-        return b;
-      } catch (e) {
-        const denied = e instanceof CommandError ? deniedHintFromOutput(e.stderrTail, targets, auths) : '';
-        if (denied) throw new PhaseError('build', `${errorMessage(e)}\n${denied}`);
-        throw e;
-      }
-    });
-    core.setOutput('imageid', built.imageId);
-    core.setOutput('metadata', JSON.stringify(built.metadata));
-
     let staged: Staged | undefined;
-    if (pushing) {
-      if (!built.digest)
-        throw new Error(
-          'buildx reported no digest for the pushed image (containerimage.digest is missing from its metadata file)'
-        );
-      const digest = built.digest;
-      staged = await phase(timings, 'Push', async () => {
-        await pushByDigest(client, targets, readLayout(plan.ociLayout, digest), plan.ociLayout, s => core.info(s));
-        return checkStaged(client, targets, digest, inputs.platforms, s => core.info(s));
+    let legs: Leg[] = [];
+    if (building) {
+      const built = await phase(timings, 'Build', async () => {
+        try {
+          const b = await runBuild(runner, plan, toolEnv);
+          for (const w of b.warnings) core.warning(w);
+          return b;
+        } catch (e) {
+          const denied = e instanceof CommandError ? deniedHintFromOutput(e.stderrTail, targets, auths) : '';
+          if (denied) throw new PhaseError('build', `${errorMessage(e)}\n${denied}`);
+          throw e;
+        }
       });
+      core.setOutput('imageid', built.imageId);
+      core.setOutput('metadata', JSON.stringify(built.metadata));
+      if (pushing) {
+        if (!built.digest)
+          throw new Error(
+            'buildx reported no digest for the pushed image (containerimage.digest is missing from its metadata file)'
+          );
+        const digest = built.digest;
+        staged = await phase(timings, 'Push', async () => {
+          await pushByDigest(client, targets, readLayout(plan.ociLayout, digest), plan.ociLayout, s => core.info(s));
+          return checkStaged(client, targets, digest, inputs.platforms, s => core.info(s));
+        });
+      }
+    } else if (inputs.mode === 'merge') {
+      staged = await phase(timings, 'Merge', async () => {
+        legs = await collectLegs(client, targets, run, s => core.info(s));
+        const index = await mergeLegs(client, targets, legs, inputs.platforms, plainAnnotations(meta.annotations), s =>
+          core.info(s)
+        );
+        return checkStaged(client, targets, index.digest, inputs.platforms, s => core.info(s));
+      });
+    } else if (inputs.mode === 'promote') {
+      const source = parseSource(inputs.source);
+      staged = await phase(timings, 'Promote', async () => {
+        await promote(client, source, targets, s => core.info(s));
+        return checkStaged(client, targets, source.digest, inputs.platforms, s => core.info(s));
+      });
+    }
+
+    if (inputs.mode === 'build' && staged) {
+      const st = staged;
+      const leg = await phase(timings, 'Stage', () =>
+        writeStagingRecords(
+          client,
+          targets,
+          run,
+          {
+            platform: inputs.platforms[0] ?? Object.keys(st.platformDigests)[0] ?? 'unknown',
+            digest: st.digest,
+            mediaType: st.manifests[0]?.mediaType ?? ''
+          },
+          s => core.info(s)
+        )
+      );
+      core.setOutput('digest', st.digest);
+      core.setOutput('platform-digests', JSON.stringify(st.platformDigests));
+      core.setOutput('refs', targets.map(t => `${t.image}@${st.digest}`).join('\n'));
+      core.setOutput('signatures', '{}');
+      core.setOutput('cosign-verify-commands', '');
+      core.info(`leg staged as ${leg}: run mode: merge after the matrix to publish it`);
+      await writeSummary({
+        meta,
+        inputs,
+        published: undefined,
+        signatures: {},
+        verifyCommands: [],
+        timings,
+        reason: `mode build: leg ${st.digest} staged for the merge (no tag moved)`
+      });
+      return;
     }
 
     // Signed and verified by digest before any tag moves: a signature that fails leaves every tag where it was.
@@ -306,8 +384,8 @@ export async function main({env, runner}: Deps): Promise<void> {
             const out: [string, string, string][] = [];
             for (const digest of digests) {
               const ref = `${t.image}@${digest}`;
-              await cosign.sign(runner, ref, o, cosignEnv);
-              await cosign.verify(runner, ref, o, {...toolEnv, COSIGN_PUBLIC_KEY: signer.publicKey});
+              await cosign.sign(runner, signer.bin, ref, o, cosignEnv);
+              await cosign.verify(runner, signer.bin, ref, o, {...toolEnv, COSIGN_PUBLIC_KEY: signer.publicKey});
               core.info(`signed and verified ${ref}`);
               out.push([ref, `${t.image}:${digest.replace(':', '-')}.sig`, cosign.verifyCommand(ref, o)]);
             }
@@ -324,6 +402,10 @@ export async function main({env, runner}: Deps): Promise<void> {
     const published = staged
       ? await phase(timings, 'Tag', () => pointTags(client, targets, staged, meta.tagNames, s => core.info(s)))
       : undefined;
+
+    if (inputs.mode === 'merge' && published) {
+      for (const w of await removeStagingRecords(client, targets, legs, s => core.info(s))) core.warning(w);
+    }
 
     core.setOutput('digest', published?.digest ?? '');
     core.setOutput('platform-digests', JSON.stringify(published?.platformDigests ?? {}));
@@ -460,19 +542,30 @@ export interface Signer {
   options: Omit<cosign.SignOptions, 'plainHttp'>;
   /** key mode: the public key that verifies */
   publicKey: string;
+  /** the cosign binary (PATH, tool cache, or downloaded) */
+  bin: string;
 }
 
 /** Opens the key (key mode) or asks the runner for the OIDC token (keyless): before anything is built. */
 async function prepareSigner(a: PreflightArgs): Promise<Signer> {
+  const chosen = await chooseCosign({
+    requested: a.inputs.cosignVersion,
+    releaseUrl: a.inputs.cosignReleaseUrl,
+    env: a.env,
+    runner: a.runner
+  });
+  core.info(`sign: ${chosen.how}`);
+  const bin = chosen.path;
   if (a.signMode === 'key') {
     const keyUri = cosign.isKeyUri(a.inputs.cosignKey) ? a.inputs.cosignKey.trim() : undefined;
     const pem = await cosign.publicKey(
       a.runner,
+      bin,
       {...a.toolEnv, COSIGN_PRIVATE_KEY: keyUri ? '' : a.inputs.cosignKey, COSIGN_PASSWORD: a.inputs.cosignPassword},
       keyUri
     );
     core.info(keyUri ? `sign: key: ${keyUri} answers` : 'sign: key: cosign-key opens with cosign-password');
-    return {options: {...signOptions(a.inputs, 'key'), keyUri}, publicKey: pem};
+    return {options: {...signOptions(a.inputs, 'key'), keyUri}, publicKey: pem, bin};
   }
   const id = await requestIdToken(a.env);
   mask(id.token);
@@ -486,6 +579,19 @@ async function prepareSigner(a: PreflightArgs): Promise<Signer> {
       certificateIdentity: id.identity,
       certificateOidcIssuer: id.issuer
     },
-    publicKey: ''
+    publicKey: '',
+    bin
   };
+}
+
+/** level:key=value annotations -> the key=value of the index level (the manifest level when none is given). */
+function plainAnnotations(leveled: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const a of leveled) {
+    const m = /^(?:([a-z-]+(?:\[[^\]]*\])?):)?([^=]+)=(.*)$/s.exec(a);
+    if (!m) continue;
+    const level = m[1] ?? 'manifest';
+    if (level.startsWith('index') || level === 'manifest') out[m[2] ?? ''] = m[3] ?? '';
+  }
+  return out;
 }

@@ -202,6 +202,47 @@ export class RegistryClient {
       );
   }
 
+  /** Every tag of a repository (following the registry's pagination); [] when the repository does not exist. */
+  async listTags(repo: Repository): Promise<string[]> {
+    const tags: string[] = [];
+    let next: string | undefined = '/tags/list?n=1000';
+    for (let pages = 0; next && pages < 100; pages++) {
+      const res = await this.call(repo, 'GET', next, {}, undefined, [404]);
+      if (res.status === 404) return [];
+      tags.push(...((JSON.parse(res.body.toString('utf8')) as {tags?: string[] | null}).tags ?? []));
+      const link = /<([^>]+)>;\s*rel="?next"?/.exec(res.headers['link'] ?? '');
+      next = link?.[1];
+    }
+    return tags;
+  }
+
+  /** Deletes a manifest by digest (and so every tag on it); false when the registry does not allow deletes. */
+  async deleteManifest(repo: Repository, digest: string): Promise<boolean> {
+    const res = await this.call(repo, 'DELETE', `/manifests/${digest}`, {}, undefined, [404, 405, 400]);
+    return res.status === 202 || res.status === 200;
+  }
+
+  /** A blob's bytes (following a redirect to storage, without the registry's credentials). */
+  async getBlob(repo: Repository, digest: string): Promise<Buffer> {
+    const res = await this.call(repo, 'GET', `/blobs/${digest}`, {}, undefined, [301, 302, 303, 307, 308]);
+    let body = res.body;
+    if (res.status >= 300 && res.headers['location']) {
+      const host = apiHost(repo.registry);
+      const target = new URL(res.headers['location'], `${await this.scheme(host)}://${host}`);
+      const r = await request(target, {method: 'GET', dispatcher: this.dispatcher(target.host)});
+      body = Buffer.from(await r.body.arrayBuffer());
+      if (r.statusCode !== 200)
+        throw new RegistryError(`GET blob ${digest} from storage: ${r.statusCode}`, r.statusCode, r.statusCode >= 500);
+    }
+    if (sha256(body) !== digest)
+      throw new RegistryError(
+        `${repo.registry}/${repo.path} blob ${digest}: content does not match its digest`,
+        0,
+        false
+      );
+    return body;
+  }
+
   /** True when the repository holds the blob. */
   async hasBlob(repo: Repository, digest: string): Promise<boolean> {
     const res = await this.call(repo, 'HEAD', `/blobs/${digest}`, {}, undefined, [404]);

@@ -145,11 +145,18 @@ describe('more inputs', () => {
     const first = await runAction({event: tagEvent('v1.0.0'), inputs});
     const cached = await runAction({event: tagEvent('v1.0.1'), inputs});
     const uncached = await runAction({event: tagEvent('v1.0.2'), inputs: {...inputs, 'no-cache': 'true'}});
-    for (const r of [first, cached, uncached]) expect(r.main.exitCode).toBe(0);
+    const filtered = await runAction({event: tagEvent('v1.0.3'), inputs: {...inputs, 'no-cache-filters': 'other'}});
+    const otherStage = await runAction({event: tagEvent('v1.0.4'), inputs: {...inputs, 'no-cache-filters': 'release'}});
+    for (const r of [first, cached, uncached, filtered, otherStage]) expect(r.main.exitCode).toBe(0);
     const layerOf = async (tag: string) =>
       (await imageContent(reg, repo, tag)).layers.map(l => sha(l.toString('latin1'))).join();
-    expect(await layerOf('1.0.1')).toBe(await layerOf('1.0.0'));
-    expect(await layerOf('1.0.2')).not.toBe(await layerOf('1.0.0'));
+    const base = await layerOf('1.0.0');
+    expect(await layerOf('1.0.1')).toBe(base);
+    expect(await layerOf('1.0.2')).not.toBe(base);
+    // no-cache-filters: the named stage is rebuilt, another stage's name changes nothing
+    const rebuilt = await layerOf('1.0.3');
+    expect(rebuilt).not.toBe(base);
+    expect(await layerOf('1.0.4')).toBe(rebuilt);
   });
 
   test('outputs writes a local export when not pushing; load puts the image in the local store', async () => {
@@ -182,6 +189,83 @@ describe('more inputs', () => {
         .split('\n')
         .sort()
     ).toEqual(expect.arrayContaining(['1.0.0', 'latest']));
+  });
+
+  test('attests: the attestations asked through attests are the ones in the index', async () => {
+    const repo = uniqueRepo('attests');
+    const run = (tag: string, attests: string) =>
+      runAction({
+        event: tagEvent(tag),
+        inputs: {
+          ...creds,
+          images: `${env.PI_REG_BASIC}/${repo}`,
+          context: app,
+          push: 'true',
+          platforms: 'linux/amd64',
+          attests
+        }
+      });
+    const attestations = async (r: RunResult) =>
+      ((await getManifest(reg, repo, r.main.outputs['digest'] ?? '')).json.manifests ?? []).filter(
+        m => m.platform?.os === 'unknown'
+      );
+    const withProvenance = await run('v1.0.0', 'type=provenance,mode=max');
+    const without = await run('v1.0.1', 'type=provenance,disabled=true');
+    expect([withProvenance.main.exitCode, without.main.exitCode]).toEqual([0, 0]);
+    expect(await attestations(withProvenance)).toHaveLength(1);
+    expect(await attestations(without)).toHaveLength(0);
+  });
+
+  test('ssh: the agent of the step is forwarded to the RUN step', async () => {
+    const agent = execFileSync('ssh-agent', ['-s']).toString();
+    const sock = /SSH_AUTH_SOCK=([^;]+);/.exec(agent)?.[1] ?? '';
+    const pid = /SSH_AGENT_PID=(\d+);/.exec(agent)?.[1] ?? '';
+    try {
+      const repo = uniqueRepo('ssh');
+      const run = await runAction({
+        event: tagEvent('v1.0.0'),
+        env: {SSH_AUTH_SOCK: sock},
+        inputs: {
+          ...creds,
+          images: `${env.PI_REG_BASIC}/${repo}`,
+          context: path.join(ROOT, 'test', 'fixture-ssh'),
+          push: 'true',
+          platforms: 'linux/amd64',
+          ssh: 'default'
+        }
+      });
+      expect(run.main.exitCode).toBe(0);
+      expect((await imageContent(reg, repo, '1.0.0')).files.get('/ssh-ok')?.toString().trim()).toBe('agent-forwarded');
+    } finally {
+      process.kill(Number(pid));
+    }
+  });
+
+  test('cache-from: with the local build cache pruned, the RUN steps come from the registry cache', async () => {
+    const repo = uniqueRepo('cache-from');
+    const cacheRef = `type=registry,ref=${env.PI_REG_BASIC}/${repo}:buildcache`;
+    const inputs = {
+      ...creds,
+      images: `${env.PI_REG_BASIC}/${repo}`,
+      context: fixture,
+      target: 'other',
+      'build-contexts': `extra=${extra}`,
+      push: 'true',
+      platforms: 'linux/amd64',
+      'no-cache': 'true'
+    };
+    const first = await runAction({event: tagEvent('v1.0.0'), inputs: {...inputs, 'cache-to': `${cacheRef},mode=max`}});
+    expect(first.main.exitCode).toBe(0);
+    execFileSync('docker', ['buildx', 'prune', '--all', '--force'], {stdio: 'ignore'});
+    const again = await runAction({
+      event: tagEvent('v1.0.1'),
+      inputs: {...inputs, 'no-cache': 'false', 'cache-from': cacheRef}
+    });
+    expect(again.main.exitCode).toBe(0);
+    expect(again.main.stdout).toMatch(/importing cache manifest from .*buildcache/);
+    const layers = async (tag: string) =>
+      (await imageContent(reg, repo, tag)).layers.map(l => sha(l.toString('latin1'))).join();
+    expect(await layers('1.0.1')).toBe(await layers('1.0.0'));
   });
 
   test('a cache export the builder refuses warns and the release still lands', async () => {

@@ -4,6 +4,7 @@
  * endpoint and for Fulcio (no Sigstore is reachable here).
  */
 import {execFileSync} from 'node:child_process';
+import {createHash} from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import {AddressInfo} from 'node:net';
@@ -187,5 +188,80 @@ describe('keyless, with loopback stand-ins for the runner OIDC endpoint and Fulc
     expect(r.main.exitCode).toBe(1);
     expect(builds(r.main.stdout)).toBe(0);
     expect(errorLines(r.main.stdout).join('\n')).toContain('add `permissions: id-token: write` to the job');
+  });
+});
+
+describe('cosign-version: download from a loopback stand-in for the release host, checksum, tool cache', () => {
+  const real = fs.readFileSync(execFileSync('sh', ['-c', 'command -v cosign']).toString().trim());
+  const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+  let server: http.Server;
+  const requests: string[] = [];
+  let tamper = false;
+  const toolCache = fs.mkdtempSync(path.join(os.tmpdir(), 'pi-toolcache-'));
+  let url = '';
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      requests.push(req.url ?? '');
+      if (req.url === '/v9.9.9/cosign-linux-amd64') return void res.writeHead(200).end(real);
+      if (req.url === '/v9.9.9/cosign_checksums.txt')
+        return void res.writeHead(200).end(`${tamper ? 'f'.repeat(64) : sha(real)}  cosign-linux-amd64\n`);
+      res.writeHead(404).end();
+    });
+    await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise<void>(r => server.close(() => r()));
+  });
+  const inputs = (repo: string): Record<string, string> => ({
+    ...base(repo),
+    platforms: 'linux/amd64',
+    'cosign-key': keys.key,
+    'cosign-password': KEY_PASSWORD,
+    'cosign-version': '9.9.9',
+    'cosign-release-url': url
+  });
+
+  test('a cosign whose checksum does not match is refused before the build', async () => {
+    tamper = true;
+    const repo = uniqueRepo('cosign-tampered');
+    const run = await runAction({
+      event: tagEvent('v1.0.0'),
+      env: {RUNNER_TOOL_CACHE: fs.mkdtempSync(path.join(os.tmpdir(), 'pi-tc-'))},
+      inputs: inputs(repo)
+    });
+    tamper = false;
+    expect(run.main.exitCode).toBe(1);
+    expect(builds(run.main.stdout)).toBe(0);
+    expect(errorLines(run.main.stdout).join('\n')).toContain('cosign-linux-amd64 9.9.9 from http://127.0.0.1');
+    expect(errorLines(run.main.stdout).join('\n')).toContain('does not match its published SHA-256');
+    expect(await listTags(reg, repo)).toEqual([]);
+  });
+
+  test('the release is downloaded, checked and used; the second run takes it from the tool cache', async () => {
+    requests.length = 0;
+    const first = await runAction({
+      event: tagEvent('v1.0.0'),
+      env: {RUNNER_TOOL_CACHE: toolCache},
+      inputs: inputs(uniqueRepo('cosign-dl'))
+    });
+    expect(errorLines(first.main.stdout)).toEqual([]);
+    expect(first.main.stdout).toMatch(
+      /sign: cosign 9\.9\.9 downloaded from http:\/\/127\.0\.0\.1:\d+, SHA-256 checked \(cosign on PATH is a development build, not 9\.9\.9\)/
+    );
+    expect(first.main.stdout).toMatch(/signed and verified /);
+    expect(
+      fs.statSync(path.join(toolCache, 'publish-image-cosign', '9.9.9', 'amd64', 'cosign')).mode & 0o111
+    ).toBeTruthy();
+    expect(requests.sort()).toEqual(['/v9.9.9/cosign-linux-amd64', '/v9.9.9/cosign_checksums.txt']);
+    requests.length = 0;
+    const second = await runAction({
+      event: tagEvent('v1.0.1'),
+      env: {RUNNER_TOOL_CACHE: toolCache},
+      inputs: inputs(uniqueRepo('cosign-dl2'))
+    });
+    expect(second.main.exitCode).toBe(0);
+    expect(second.main.stdout).toContain('sign: cosign 9.9.9 from the tool cache');
+    expect(requests).toEqual([]);
   });
 });

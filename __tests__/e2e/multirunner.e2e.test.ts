@@ -1,0 +1,217 @@
+/**
+ * Beyond one job, on the real engine and registries: the matrix plan, two build legs as separate processes with
+ * separate Docker configs (as two runners), a merge into one signed index in two registries, a merge with a leg
+ * missing, a new attempt that does not mix in the earlier attempt's legs, and a promotion without a build.
+ */
+import {execFileSync} from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {errorLines, ROOT, runAction, RunResult, tagEvent} from '../helpers/harness';
+import {cosignKeyPair, testEnv, uniqueRepo} from '../helpers/env';
+import {getManifest, listTags, platforms, RegistryAccess} from '../helpers/registry';
+
+const env = testEnv();
+const basic: RegistryAccess = {
+  host: env.PI_REG_BASIC,
+  user: env.PI_REG_BASIC_USER,
+  password: env.PI_REG_BASIC_PASSWORD
+};
+const tls: RegistryAccess = {
+  host: env.PI_REG_TLS,
+  user: env.PI_REG_TLS_USER,
+  password: env.PI_REG_TLS_PASSWORD,
+  caFile: env.PI_REG_TLS_CA
+};
+const app = path.join(ROOT, 'test', 'fixture-app');
+const KEY_PASSWORD = 'merge-key-Pw44';
+const keys = cosignKeyPair(fs.mkdtempSync(path.join(os.tmpdir(), 'pi-keys-')), KEY_PASSWORD);
+const CA = fs.readFileSync(env.PI_REG_TLS_CA, 'utf8');
+const auth = [
+  `- registry: ${env.PI_REG_BASIC}`,
+  `  username: ${env.PI_REG_BASIC_USER}`,
+  `  password: ${env.PI_REG_BASIC_PASSWORD}`,
+  `- registry: ${env.PI_REG_TLS}`,
+  `  username: ${env.PI_REG_TLS_USER}`,
+  `  password: ${env.PI_REG_TLS_PASSWORD}`,
+  '  ca-cert: |',
+  ...CA.trim()
+    .split('\n')
+    .map(l => `    ${l}`)
+].join('\n');
+const builds = (log: string): number =>
+  log.split('\n').filter(l => l.includes('[command]') && / buildx build /.test(l)).length;
+const versionTags = (tags: string[]): string[] => tags.filter(t => !t.startsWith('pi-stage-') && !t.endsWith('.sig'));
+
+function leg(
+  repo: string,
+  platform: string,
+  runId: string,
+  attempt = '1',
+  extra: Record<string, string> = {}
+): Promise<RunResult> {
+  return runAction({
+    event: tagEvent('v7.0.0'),
+    env: {GITHUB_RUN_ID: runId, GITHUB_RUN_ATTEMPT: attempt},
+    inputs: {
+      images: `${env.PI_REG_BASIC}/${repo}\n${env.PI_REG_TLS}/${repo}`,
+      context: app,
+      mode: 'build',
+      platforms: platform,
+      'registry-auth': auth,
+      ...extra
+    }
+  });
+}
+
+function merge(repo: string, runId: string, attempt = '1'): Promise<RunResult> {
+  return runAction({
+    event: tagEvent('v7.0.0'),
+    env: {GITHUB_RUN_ID: runId, GITHUB_RUN_ATTEMPT: attempt},
+    inputs: {
+      images: `${env.PI_REG_BASIC}/${repo}\n${env.PI_REG_TLS}/${repo}`,
+      mode: 'merge',
+      platforms: 'linux/amd64,linux/arm64',
+      'registry-auth': auth,
+      'cosign-key': keys.key,
+      'cosign-password': KEY_PASSWORD,
+      'tlog-upload': 'false',
+      annotations: 'org.example.merged=yes'
+    }
+  });
+}
+
+test('mode plan turns platforms into a job matrix, runners overridable', async () => {
+  const run = await runAction({
+    event: tagEvent('v7.0.0'),
+    inputs: {mode: 'plan', platforms: 'linux/amd64,linux/arm64,linux/arm/v7', runners: 'linux/arm/v7=my-armv7-runner'}
+  });
+  expect(run.main.exitCode).toBe(0);
+  expect(JSON.parse(run.main.outputs['matrix'] ?? '')).toEqual({
+    include: [
+      {platform: 'linux/amd64', runner: 'ubuntu-24.04', slug: 'linux-amd64'},
+      {platform: 'linux/arm64', runner: 'ubuntu-24.04-arm', slug: 'linux-arm64'},
+      {platform: 'linux/arm/v7', runner: 'my-armv7-runner', slug: 'linux-arm-v7'}
+    ]
+  });
+});
+
+describe('two legs, then a merge', () => {
+  const repo = uniqueRepo('merge');
+  let amd: RunResult;
+  let arm: RunResult;
+  let merged: RunResult;
+  beforeAll(async () => {
+    [amd, arm] = await Promise.all([leg(repo, 'linux/amd64', '9001'), leg(repo, 'linux/arm64', '9001')]);
+    merged = await merge(repo, '9001');
+  });
+
+  test('the legs push by digest only, no tag', () => {
+    for (const r of [amd, arm]) {
+      expect(errorLines(r.main.stdout)).toEqual([]);
+      expect(r.main.exitCode).toBe(0);
+      expect(r.main.outputs['digest']).toMatch(/^sha256:/);
+    }
+    expect(amd.main.stdout).not.toMatch(/tagged/);
+  });
+
+  test('the merge lists both platforms with the digests the legs reported, under every tag, in both registries', async () => {
+    expect(errorLines(merged.main.stdout)).toEqual([]);
+    expect(merged.main.exitCode).toBe(0);
+    expect(builds(merged.main.stdout)).toBe(0);
+    const digest = merged.main.outputs['digest'] ?? '';
+    const pd = JSON.parse(merged.main.outputs['platform-digests'] ?? '{}') as Record<string, string>;
+    expect(pd['linux/amd64']).toBe(
+      (JSON.parse(amd.main.outputs['platform-digests'] ?? '{}') as Record<string, string>)['linux/amd64']
+    );
+    expect(pd['linux/arm64']).toBe(
+      (JSON.parse(arm.main.outputs['platform-digests'] ?? '{}') as Record<string, string>)['linux/arm64']
+    );
+    for (const r of [basic, tls]) {
+      const index = await getManifest(r, repo, digest);
+      expect(platforms(index)).toEqual(['linux/amd64', 'linux/arm64']);
+      expect(index.json['annotations']).toMatchObject({
+        'org.example.merged': 'yes',
+        'org.opencontainers.image.version': '7.0.0'
+      });
+      for (const tag of ['7.0.0', '7.0', '7', 'latest', 'sha-1a2b3c4'])
+        expect({tag, d: (await getManifest(r, repo, tag)).digest}).toEqual({tag, d: digest});
+    }
+  });
+
+  test('its signature verifies', () => {
+    const ref = `${env.PI_REG_BASIC}/${repo}@${merged.main.outputs['digest']}`;
+    const cfg = fs.mkdtempSync(path.join(os.tmpdir(), 'pi-cfg-'));
+    fs.writeFileSync(
+      path.join(cfg, 'config.json'),
+      JSON.stringify({
+        auths: {[env.PI_REG_BASIC]: {auth: Buffer.from(`${basic.user}:${basic.password}`).toString('base64')}}
+      })
+    );
+    const out = execFileSync(
+      'cosign',
+      [
+        'verify',
+        '--key',
+        keys.pubPath,
+        '--insecure-ignore-tlog=true',
+        '--allow-insecure-registry',
+        '--allow-http-registry',
+        ref
+      ],
+      {env: {...process.env, DOCKER_CONFIG: cfg}, stdio: 'pipe'}
+    ).toString();
+    expect(out).toContain(merged.main.outputs['digest']);
+  });
+
+  test('no staging record is left', async () => {
+    for (const r of [basic, tls]) expect((await listTags(r, repo)).filter(t => t.startsWith('pi-stage-'))).toEqual([]);
+  });
+
+  test('promote: the merged image, from the basic-auth registry to the TLS one, keeps its digest and platforms, no build', async () => {
+    const target = uniqueRepo('promoted');
+    const run = await runAction({
+      event: tagEvent('v7.1.0'),
+      inputs: {
+        images: `${env.PI_REG_TLS}/${target}`,
+        mode: 'promote',
+        source: `${env.PI_REG_BASIC}/${repo}@${merged.main.outputs['digest']}`,
+        'registry-auth': auth,
+        platforms: 'linux/amd64,linux/arm64'
+      }
+    });
+    expect(errorLines(run.main.stdout)).toEqual([]);
+    expect(run.main.exitCode).toBe(0);
+    expect(builds(run.main.stdout)).toBe(0);
+    expect(run.main.outputs['digest']).toBe(merged.main.outputs['digest']);
+    expect(platforms(await getManifest(tls, target, merged.main.outputs['digest'] ?? ''))).toEqual([
+      'linux/amd64',
+      'linux/arm64'
+    ]);
+    for (const tag of ['7.1.0', '7.1', '7', 'latest'])
+      expect((await getManifest(tls, target, tag)).digest).toBe(merged.main.outputs['digest']);
+  });
+});
+
+test('a merge with a leg missing fails clearly and moves no tag', async () => {
+  const repo = uniqueRepo('merge-missing');
+  expect((await leg(repo, 'linux/amd64', '9002')).main.exitCode).toBe(0);
+  const run = await merge(repo, '9002');
+  expect(run.main.exitCode).toBe(1);
+  expect(errorLines(run.main.stdout).join('\n')).toContain(
+    'mode merge: no leg of this run (1 found) pushed linux/arm64; no tag was moved'
+  );
+  expect(versionTags(await listTags(basic, repo))).toEqual([]);
+});
+
+test('a new attempt of the run does not mix in the earlier attempt legs', async () => {
+  const repo = uniqueRepo('merge-attempt');
+  const first = await Promise.all([leg(repo, 'linux/amd64', '9003', '1'), leg(repo, 'linux/arm64', '9003', '1')]);
+  for (const r of first) expect(r.main.exitCode).toBe(0);
+  // attempt 2 re-runs only the amd64 leg: its merge must not pick up attempt 1's arm64
+  expect((await leg(repo, 'linux/amd64', '9003', '2', {'build-args': 'MESSAGE=attempt-2'})).main.exitCode).toBe(0);
+  const run = await merge(repo, '9003', '2');
+  expect(run.main.exitCode).toBe(1);
+  expect(errorLines(run.main.stdout).join('\n')).toContain('no leg of this run (1 found) pushed linux/arm64');
+  expect(versionTags(await listTags(basic, repo))).toEqual([]);
+});
