@@ -1,3 +1,4 @@
+import * as core from '@actions/core';
 import * as exec from '@actions/exec';
 import {CommandError} from './errors';
 
@@ -37,6 +38,9 @@ export class ExecRunner implements Runner {
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
     Object.assign(env, options.env ?? {});
+    // argv never holds a secret (values go through stdin, env or files), so it may be shown in debug logs
+    if (!options.stream && core.isDebug()) core.debug(`run: ${command} ${args.join(' ')}`);
+    const t0 = Date.now();
     const res = await exec.getExecOutput(command, [...args], {
       input: options.input === undefined ? undefined : Buffer.from(options.input),
       env,
@@ -44,6 +48,10 @@ export class ExecRunner implements Runner {
       silent: !options.stream,
       ignoreReturnCode: true
     });
+    if (!options.stream && core.isDebug()) {
+      core.debug(`exit ${res.exitCode} after ${Date.now() - t0} ms: ${command} ${args[0] ?? ''}`);
+      for (const line of tail(`${res.stdout}\n${res.stderr}`, 40).split('\n')) if (line.trim()) core.debug(`  ${line}`);
+    }
     if (res.exitCode !== 0 && !options.allowFailure) {
       const stderr = tail(res.stderr || res.stdout);
       throw new CommandError(command, args, res.exitCode, stderr, options.hint?.(res.stderr + res.stdout) ?? '');

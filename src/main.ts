@@ -240,7 +240,8 @@ export async function main({env, runner}: Deps): Promise<void> {
     insecure,
     env,
     retries: inputs.retries,
-    log: s => core.info(s)
+    log: s => core.info(s),
+    debug: core.isDebug() ? s => core.debug(s) : undefined
   });
   try {
     const [signer, version] = await phase(timings, 'Preflight', () =>

@@ -47,6 +47,8 @@ export interface RegistryOptions {
   /** base of the jittered exponential backoff, ms */
   backoffMs?: number;
   log?: (line: string) => void;
+  /** one line per HTTP exchange, for debug logs */
+  debug?: (line: string) => void;
   userAgent?: string;
   /** hosts allowed plain HTTP besides loopback ones (insecure-registries) */
   insecure?: readonly string[];
@@ -411,6 +413,10 @@ export class RegistryClient {
     return `${repo.registry}/${repo.path}`;
   }
 
+  private debugLine(line: string): void {
+    this.opts.debug?.(line);
+  }
+
   private async send(
     host: string,
     method: string,
@@ -432,6 +438,10 @@ export class RegistryClient {
     const flat: Record<string, string> = {};
     for (const [k, v] of Object.entries(res.headers))
       if (v !== undefined) flat[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+    // never the authorization header or a body: only what was asked and what came back
+    this.debugLine(
+      `${method} ${url.replace(/\?.*$/, '')} -> ${res.statusCode}${flat['docker-content-digest'] ? ` ${flat['docker-content-digest']}` : ''}`
+    );
     return {status: res.statusCode, headers: flat, body: buf};
   }
 

@@ -206,3 +206,28 @@ describe('wrong password', () => {
     expect(await listTags(reg, repo)).toEqual([]);
   });
 });
+
+describe('debug logs (RUNNER_DEBUG=1)', () => {
+  test('show every command and registry exchange, and still no secret', async () => {
+    const repo = uniqueRepo('debug');
+    const run = await runAction({
+      event: branchEvent('main'),
+      env: {RUNNER_DEBUG: '1'},
+      inputs: {...baseInputs(repo), platforms: 'linux/amd64'}
+    });
+    expect(run.main.exitCode).toBe(0);
+    const debug = run.main.stdout.split('\n').filter(l => l.startsWith('::debug::'));
+    expect(
+      debug.some(l =>
+        l.startsWith(
+          `::debug::run: docker login --username ${env.PI_REG_BASIC_USER} --password-stdin ${env.PI_REG_BASIC}`
+        )
+      )
+    ).toBe(true);
+    expect(
+      debug.some(l => new RegExp(`^::debug::PUT http://${env.PI_REG_BASIC}/v2/${repo}/manifests/main -> 201`).test(l))
+    ).toBe(true);
+    expect(logWithoutMaskCommands(run.main.stdout)).not.toContain(env.PI_REG_BASIC_PASSWORD);
+    expect(run.main.stdout).not.toMatch(/authorization|Basic [A-Za-z0-9+/=]{8,}/i);
+  });
+});
