@@ -81,20 +81,18 @@ export async function main({env, runner}: Deps): Promise<void> {
   });
   for (const [k, v] of Object.entries(metaOut)) core.setOutput(k, v);
   for (const [k, v] of Object.entries(metadataEnvExports(metaOut, env))) core.exportVariable(k, v);
+  const summarize = (
+    reason: string,
+    published?: Published,
+    signatures: Record<string, string> = {},
+    verifyCommands: string[] = []
+  ): Promise<void> => writeSummary({meta, inputs, published, signatures, verifyCommands, timings, reason});
 
   if (inputs.mode === 'plan') {
     const matrix = planMatrix(inputs.platforms, parseRunners(inputs.runners));
     core.setOutput('matrix', JSON.stringify(matrix));
     core.info(`matrix: ${matrix.include.map(l => `${l.platform} on ${l.runner}`).join(', ')}`);
-    await writeSummary({
-      meta,
-      inputs,
-      published: undefined,
-      signatures: {},
-      verifyCommands: [],
-      timings,
-      reason: `mode plan: ${matrix.include.length} build legs`
-    });
+    await summarize(`mode plan: ${matrix.include.length} build legs`);
     return;
   }
 
@@ -201,15 +199,7 @@ export async function main({env, runner}: Deps): Promise<void> {
             );
         return Promise.resolve();
       });
-      await writeSummary({
-        meta,
-        inputs,
-        published: undefined,
-        signatures: {},
-        verifyCommands: [],
-        timings,
-        reason: 'dry run'
-      });
+      await summarize('dry run');
     } finally {
       fs.rmSync(workDir, {recursive: true, force: true});
     }
@@ -273,15 +263,7 @@ export async function main({env, runner}: Deps): Promise<void> {
       for (const k of ['imageid', 'metadata', 'refs', 'cosign-verify-commands']) core.setOutput(k, '');
       core.setOutput('platform-digests', '{}');
       core.setOutput('signatures', '{}');
-      await writeSummary({
-        meta,
-        inputs,
-        published: undefined,
-        signatures: {},
-        verifyCommands: [],
-        timings,
-        reason: `${existing.ref} already exists (if-exists: skip); its digest is ${existing.digest}`
-      });
+      await summarize(`${existing.ref} already exists (if-exists: skip); its digest is ${existing.digest}`);
       return;
     }
     for (const f of secrets.files) fs.writeFileSync(f.path, f.value, {mode: 0o600});
@@ -351,15 +333,7 @@ export async function main({env, runner}: Deps): Promise<void> {
       core.setOutput('signatures', '{}');
       core.setOutput('cosign-verify-commands', '');
       core.info(`leg staged as ${leg}: run mode: merge after the matrix to publish it`);
-      await writeSummary({
-        meta,
-        inputs,
-        published: undefined,
-        signatures: {},
-        verifyCommands: [],
-        timings,
-        reason: `mode build: leg ${st.digest} staged for the merge (no tag moved)`
-      });
+      await summarize(`mode build: leg ${st.digest} staged for the merge (no tag moved)`);
       return;
     }
 
@@ -415,7 +389,7 @@ export async function main({env, runner}: Deps): Promise<void> {
     core.setOutput('cosign-verify-commands', verifyCommands.join('\n'));
     const reason = pushing ? '' : inputs.push ? 'no image is enabled' : 'push is false';
     if (!published) core.notice(`No digest output: nothing was pushed (${reason}).`);
-    await writeSummary({meta, inputs, published, signatures, verifyCommands, timings, reason});
+    await summarize(reason, published, signatures, verifyCommands);
   } finally {
     await client.close();
     fs.rmSync(workDir, {recursive: true, force: true});

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {errorLines, logWithoutMaskCommands, ROOT, runAction, RunResult, tagEvent} from '../helpers/harness';
-import {testEnv, uniqueRepo} from '../helpers/env';
+import {buildCount, testEnv, uniqueRepo} from '../helpers/env';
 import {FaultProxy, startFaultProxy} from '../helpers/fault-proxy';
 import {imageContent, ImageContent} from '../helpers/image-files';
 import {getManifest, listTags, RegistryAccess} from '../helpers/registry';
@@ -20,8 +20,7 @@ const fixture = path.join(ROOT, 'test', 'fixture-build');
 const extra = path.join(ROOT, 'test', 'fixture-build-extra');
 const app = path.join(ROOT, 'test', 'fixture-app');
 const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
-const builds = (log: string): number =>
-  log.split('\n').filter(l => l.includes('[command]') && / buildx build /.test(l)).length;
+const builds = buildCount;
 
 const SECRET = 'build-secret-value-Qw83';
 const ENV_SECRET = 'env-secret-value-Lp20';

@@ -8,39 +8,17 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {errorLines, ROOT, runAction, RunResult, tagEvent} from '../helpers/harness';
-import {cosignKeyPair, testEnv, uniqueRepo} from '../helpers/env';
+import {basicAccess, buildCount, cosignKeyPair, registryAuthYaml, testEnv, tlsAccess, uniqueRepo} from '../helpers/env';
 import {getManifest, listTags, platforms, RegistryAccess} from '../helpers/registry';
 
 const env = testEnv();
-const basic: RegistryAccess = {
-  host: env.PI_REG_BASIC,
-  user: env.PI_REG_BASIC_USER,
-  password: env.PI_REG_BASIC_PASSWORD
-};
-const tls: RegistryAccess = {
-  host: env.PI_REG_TLS,
-  user: env.PI_REG_TLS_USER,
-  password: env.PI_REG_TLS_PASSWORD,
-  caFile: env.PI_REG_TLS_CA
-};
+const basic: RegistryAccess = basicAccess(env);
+const tls: RegistryAccess = tlsAccess(env);
 const app = path.join(ROOT, 'test', 'fixture-app');
 const KEY_PASSWORD = 'merge-key-Pw44';
 const keys = cosignKeyPair(fs.mkdtempSync(path.join(os.tmpdir(), 'pi-keys-')), KEY_PASSWORD);
-const CA = fs.readFileSync(env.PI_REG_TLS_CA, 'utf8');
-const auth = [
-  `- registry: ${env.PI_REG_BASIC}`,
-  `  username: ${env.PI_REG_BASIC_USER}`,
-  `  password: ${env.PI_REG_BASIC_PASSWORD}`,
-  `- registry: ${env.PI_REG_TLS}`,
-  `  username: ${env.PI_REG_TLS_USER}`,
-  `  password: ${env.PI_REG_TLS_PASSWORD}`,
-  '  ca-cert: |',
-  ...CA.trim()
-    .split('\n')
-    .map(l => `    ${l}`)
-].join('\n');
-const builds = (log: string): number =>
-  log.split('\n').filter(l => l.includes('[command]') && / buildx build /.test(l)).length;
+const auth = registryAuthYaml(env);
+const builds = buildCount;
 const versionTags = (tags: string[]): string[] => tags.filter(t => !t.startsWith('pi-stage-') && !t.endsWith('.sig'));
 
 function leg(

@@ -8,44 +8,21 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {execFileSync} from 'node:child_process';
 import {errorLines, filesBelow, logWithoutMaskCommands, ROOT, runAction, RunResult, tagEvent} from '../helpers/harness';
-import {cosignKeyPair, testEnv, uniqueRepo} from '../helpers/env';
+import {basicAccess, buildCount, cosignKeyPair, registryAuthYaml, testEnv, tlsAccess, uniqueRepo} from '../helpers/env';
 import {getManifest, listTags, platforms, RegistryAccess} from '../helpers/registry';
 import {startTokenRegistry, TokenRegistry} from '../helpers/token-registry';
 
 const env = testEnv();
-const basic: RegistryAccess = {
-  host: env.PI_REG_BASIC,
-  user: env.PI_REG_BASIC_USER,
-  password: env.PI_REG_BASIC_PASSWORD
-};
-const tls: RegistryAccess = {
-  host: env.PI_REG_TLS,
-  user: env.PI_REG_TLS_USER,
-  password: env.PI_REG_TLS_PASSWORD,
-  caFile: env.PI_REG_TLS_CA
-};
-const CA = fs.readFileSync(env.PI_REG_TLS_CA, 'utf8');
+const basic: RegistryAccess = basicAccess(env);
+const tls: RegistryAccess = tlsAccess(env);
 const context = path.join(ROOT, 'test', 'fixture-app');
 const KEY_PASSWORD = 'cosign-pass-7Hq2';
 const GITHUB_TOKEN = 'ghs_fakeTokenForSecretScan0123456789';
 const keys = cosignKeyPair(fs.mkdtempSync(path.join(os.tmpdir(), 'pi-keys-')), KEY_PASSWORD);
 
-const registryAuth = (tlsPassword = env.PI_REG_TLS_PASSWORD): string =>
-  [
-    `- registry: ${env.PI_REG_BASIC}`,
-    `  username: ${env.PI_REG_BASIC_USER}`,
-    `  password: ${env.PI_REG_BASIC_PASSWORD}`,
-    `- registry: ${env.PI_REG_TLS}`,
-    `  username: ${env.PI_REG_TLS_USER}`,
-    `  password: ${tlsPassword}`,
-    '  ca-cert: |',
-    ...CA.trim()
-      .split('\n')
-      .map(l => `    ${l}`)
-  ].join('\n');
+const registryAuth = (tlsPassword?: string): string => registryAuthYaml(env, tlsPassword);
 
-const builds = (log: string): number =>
-  log.split('\n').filter(l => /\bbuildx build\b/.test(l) && l.includes('[command]')).length;
+const builds = buildCount;
 const certsDir = `/etc/docker/certs.d/${env.PI_REG_TLS}`;
 const ourCAs = (): string[] =>
   fs.existsSync(certsDir) ? fs.readdirSync(certsDir).filter(f => f.startsWith('publish-image-')) : [];

@@ -11,7 +11,7 @@ import {AddressInfo} from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {errorLines, filesBelow, logWithoutMaskCommands, ROOT, runAction, RunResult, tagEvent} from '../helpers/harness';
-import {cosignKeyPair, testEnv, uniqueRepo} from '../helpers/env';
+import {buildCount, cosignKeyPair, testEnv, uniqueRepo} from '../helpers/env';
 import {listTags, RegistryAccess} from '../helpers/registry';
 
 const env = testEnv();
@@ -27,8 +27,7 @@ const base = (repo: string): Record<string, string> => ({
   password: env.PI_REG_BASIC_PASSWORD,
   'tlog-upload': 'false'
 });
-const builds = (log: string): number =>
-  log.split('\n').filter(l => l.includes('[command]') && / buildx build /.test(l)).length;
+const builds = buildCount;
 
 function verifyWithCli(ref: string, pub: string, extra: string[] = []): string {
   const cfg = fs.mkdtempSync(path.join(os.tmpdir(), 'pi-cfg-'));

@@ -43,3 +43,32 @@ export function cosignKeyPair(
   const pubPath = path.join(dir, 'cosign.pub');
   return {key: fs.readFileSync(keyPath, 'utf8'), pub: fs.readFileSync(pubPath, 'utf8'), keyPath, pubPath};
 }
+
+/** The two credentialed registries, as the tests' own registry reader reaches them. */
+export function basicAccess(e: TestEnv): {host: string; user: string; password: string} {
+  return {host: e.PI_REG_BASIC, user: e.PI_REG_BASIC_USER, password: e.PI_REG_BASIC_PASSWORD};
+}
+
+export function tlsAccess(e: TestEnv): {host: string; user: string; password: string; caFile: string} {
+  return {host: e.PI_REG_TLS, user: e.PI_REG_TLS_USER, password: e.PI_REG_TLS_PASSWORD, caFile: e.PI_REG_TLS_CA};
+}
+
+/** A registry-auth input for both registries, the TLS one with its CA (optionally a wrong TLS password). */
+export function registryAuthYaml(e: TestEnv, tlsPassword = e.PI_REG_TLS_PASSWORD): string {
+  const ca = fs.readFileSync(e.PI_REG_TLS_CA, 'utf8').trim().split('\n');
+  return [
+    `- registry: ${e.PI_REG_BASIC}`,
+    `  username: ${e.PI_REG_BASIC_USER}`,
+    `  password: ${e.PI_REG_BASIC_PASSWORD}`,
+    `- registry: ${e.PI_REG_TLS}`,
+    `  username: ${e.PI_REG_TLS_USER}`,
+    `  password: ${tlsPassword}`,
+    '  ca-cert: |',
+    ...ca.map(l => `    ${l}`)
+  ].join('\n');
+}
+
+/** The number of `docker buildx build` runs a step's log shows. */
+export function buildCount(log: string): number {
+  return log.split('\n').filter(l => l.includes('[command]') && / buildx build /.test(l)).length;
+}
