@@ -2,7 +2,6 @@
  * The common case end to end: the bundled action, run as the runner runs it, against the real engine, a real
  * registry with basic auth, QEMU for arm64 and the real cosign. Assertions ask the registry what it holds.
  */
-import {execFileSync} from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -18,11 +17,11 @@ import {
   SHA,
   tagEvent
 } from '../helpers/harness';
-import {cosignKeyPair, testEnv, uniqueRepo} from '../helpers/env';
-import {getManifest, listTags, platforms, RegistryAccess} from '../helpers/registry';
+import {basicAccess, cosignKeyPair, cosignVerify, testEnv, uniqueRepo} from '../helpers/env';
+import {getManifest, listTags, platforms} from '../helpers/registry';
 
 const env = testEnv();
-const reg: RegistryAccess = {host: env.PI_REG_BASIC, user: env.PI_REG_BASIC_USER, password: env.PI_REG_BASIC_PASSWORD};
+const reg = basicAccess(env);
 const context = path.join(ROOT, 'test', 'fixture-app');
 const keyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pi-keys-'));
 const KEY_PASSWORD = 'key-pass-Zq81';
@@ -102,29 +101,7 @@ describe('release tag v1.2.3, two platforms, key signing', () => {
 
   test('the digest is signed and cosign verify passes with the public key, and fails with another key', () => {
     const ref = `${env.PI_REG_BASIC}/${repo}@${run.main.outputs['digest']}`;
-    const dockerConfig = fs.mkdtempSync(path.join(os.tmpdir(), 'pi-verify-'));
-    const authB64 = Buffer.from(`${reg.user}:${reg.password}`).toString('base64');
-    fs.writeFileSync(
-      path.join(dockerConfig, 'config.json'),
-      JSON.stringify({auths: {[env.PI_REG_BASIC]: {auth: authB64}}})
-    );
-    const verify = (pub: string): string =>
-      execFileSync(
-        'cosign',
-        [
-          'verify',
-          '--key',
-          pub,
-          '--insecure-ignore-tlog=true',
-          '--allow-insecure-registry',
-          '--allow-http-registry',
-          ref
-        ],
-        {
-          env: {...process.env, DOCKER_CONFIG: dockerConfig},
-          stdio: 'pipe'
-        }
-      ).toString();
+    const verify = (pub: string): string => cosignVerify(ref, pub, reg);
     expect(verify(keys.pubPath)).toContain(run.main.outputs['digest']);
     const other = cosignKeyPair(fs.mkdtempSync(path.join(os.tmpdir(), 'pi-other-')), 'x');
     expect(() => verify(other.pubPath)).toThrow();

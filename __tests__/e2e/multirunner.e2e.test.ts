@@ -3,12 +3,20 @@
  * separate Docker configs (as two runners), a merge into one signed index in two registries, a merge with a leg
  * missing, a new attempt that does not mix in the earlier attempt's legs, and a promotion without a build.
  */
-import {execFileSync} from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {errorLines, ROOT, runAction, RunResult, tagEvent} from '../helpers/harness';
-import {basicAccess, buildCount, cosignKeyPair, registryAuthYaml, testEnv, tlsAccess, uniqueRepo} from '../helpers/env';
+import {
+  basicAccess,
+  buildCount,
+  cosignKeyPair,
+  cosignVerify,
+  registryAuthYaml,
+  testEnv,
+  tlsAccess,
+  uniqueRepo
+} from '../helpers/env';
 import {getManifest, listTags, platforms, RegistryAccess} from '../helpers/registry';
 
 const env = testEnv();
@@ -119,26 +127,7 @@ describe('two legs, then a merge', () => {
 
   test('its signature verifies', () => {
     const ref = `${env.PI_REG_BASIC}/${repo}@${merged.main.outputs['digest']}`;
-    const cfg = fs.mkdtempSync(path.join(os.tmpdir(), 'pi-cfg-'));
-    fs.writeFileSync(
-      path.join(cfg, 'config.json'),
-      JSON.stringify({
-        auths: {[env.PI_REG_BASIC]: {auth: Buffer.from(`${basic.user}:${basic.password}`).toString('base64')}}
-      })
-    );
-    const out = execFileSync(
-      'cosign',
-      [
-        'verify',
-        '--key',
-        keys.pubPath,
-        '--insecure-ignore-tlog=true',
-        '--allow-insecure-registry',
-        '--allow-http-registry',
-        ref
-      ],
-      {env: {...process.env, DOCKER_CONFIG: cfg}, stdio: 'pipe'}
-    ).toString();
+    const out = cosignVerify(ref, keys.pubPath, basicAccess(env));
     expect(out).toContain(merged.main.outputs['digest']);
   });
 

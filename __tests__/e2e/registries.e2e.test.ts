@@ -6,9 +6,17 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {execFileSync} from 'node:child_process';
 import {errorLines, filesBelow, logWithoutMaskCommands, ROOT, runAction, RunResult, tagEvent} from '../helpers/harness';
-import {basicAccess, buildCount, cosignKeyPair, registryAuthYaml, testEnv, tlsAccess, uniqueRepo} from '../helpers/env';
+import {
+  basicAccess,
+  buildCount,
+  cosignKeyPair,
+  cosignVerify,
+  registryAuthYaml,
+  testEnv,
+  tlsAccess,
+  uniqueRepo
+} from '../helpers/env';
 import {getManifest, listTags, platforms, RegistryAccess} from '../helpers/registry';
 import {startTokenRegistry, TokenRegistry} from '../helpers/token-registry';
 
@@ -75,22 +83,7 @@ describe('one step, two registries (basic auth, and TLS with ca-cert), signed', 
         `${env.PI_REG_TLS}/${repo}@${run.main.outputs['digest']}`
       ].sort()
     );
-    const cfg = fs.mkdtempSync(path.join(os.tmpdir(), 'pi-cfg-'));
-    const auth = Buffer.from(`${tls.user}:${tls.password}`).toString('base64');
-    fs.writeFileSync(path.join(cfg, 'config.json'), JSON.stringify({auths: {[env.PI_REG_TLS]: {auth}}}));
-    const out = execFileSync(
-      'cosign',
-      [
-        'verify',
-        '--key',
-        keys.pubPath,
-        '--insecure-ignore-tlog=true',
-        '--registry-cacert',
-        env.PI_REG_TLS_CA,
-        `${env.PI_REG_TLS}/${repo}@${run.main.outputs['digest']}`
-      ],
-      {env: {...process.env, DOCKER_CONFIG: cfg}, stdio: 'pipe'}
-    ).toString();
+    const out = cosignVerify(`${env.PI_REG_TLS}/${repo}@${run.main.outputs['digest']}`, keys.pubPath, tlsAccess(env));
     expect(out).toContain(run.main.outputs['digest']);
   });
 

@@ -11,7 +11,7 @@ import {AddressInfo} from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {errorLines, filesBelow, logWithoutMaskCommands, ROOT, runAction, RunResult, tagEvent} from '../helpers/harness';
-import {buildCount, cosignKeyPair, testEnv, uniqueRepo} from '../helpers/env';
+import {basicAccess, buildCount, cosignKeyPair, cosignVerify, testEnv, uniqueRepo} from '../helpers/env';
 import {listTags, RegistryAccess} from '../helpers/registry';
 
 const env = testEnv();
@@ -30,25 +30,7 @@ const base = (repo: string): Record<string, string> => ({
 const builds = buildCount;
 
 function verifyWithCli(ref: string, pub: string, extra: string[] = []): string {
-  const cfg = fs.mkdtempSync(path.join(os.tmpdir(), 'pi-cfg-'));
-  fs.writeFileSync(
-    path.join(cfg, 'config.json'),
-    JSON.stringify({auths: {[env.PI_REG_BASIC]: {auth: Buffer.from(`${reg.user}:${reg.password}`).toString('base64')}}})
-  );
-  return execFileSync(
-    'cosign',
-    [
-      'verify',
-      '--key',
-      pub,
-      '--insecure-ignore-tlog=true',
-      '--allow-insecure-registry',
-      '--allow-http-registry',
-      ...extra,
-      ref
-    ],
-    {env: {...process.env, DOCKER_CONFIG: cfg}, stdio: 'pipe'}
-  ).toString();
+  return cosignVerify(ref, pub, basicAccess(env), extra);
 }
 
 test('a wrong cosign-password fails before anything is built or pushed', async () => {

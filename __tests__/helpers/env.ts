@@ -1,5 +1,6 @@
 /** The real test environment started by scripts/test-env: registries, their credentials, the base image. */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import {execFileSync} from 'node:child_process';
 import {randomBytes} from 'node:crypto';
@@ -71,4 +72,32 @@ export function registryAuthYaml(e: TestEnv, tlsPassword = e.PI_REG_TLS_PASSWORD
 /** The number of `docker buildx build` runs a step's log shows. */
 export function buildCount(log: string): number {
   return log.split('\n').filter(l => l.includes('[command]') && / buildx build /.test(l)).length;
+}
+
+/**
+ * `cosign verify` of a reference with a public key, as a user would run it, against one of the test registries
+ * (credentials in a Docker config of its own; plain HTTP or the private CA as the registry needs). Throws when
+ * the signature does not verify.
+ */
+export function cosignVerify(
+  ref: string,
+  pubPath: string,
+  access: {host: string; user: string; password: string; caFile?: string},
+  extra: string[] = []
+): string {
+  const cfg = fs.mkdtempSync(path.join(os.tmpdir(), 'pi-verify-'));
+  const auth = Buffer.from(`${access.user}:${access.password}`).toString('base64');
+  fs.writeFileSync(path.join(cfg, 'config.json'), JSON.stringify({auths: {[access.host]: {auth}}}));
+  const transport = access.caFile
+    ? ['--registry-cacert', access.caFile]
+    : ['--allow-insecure-registry', '--allow-http-registry'];
+  try {
+    return execFileSync(
+      'cosign',
+      ['verify', '--key', pubPath, '--insecure-ignore-tlog=true', ...transport, ...extra, ref],
+      {env: {...process.env, DOCKER_CONFIG: cfg}, stdio: 'pipe'}
+    ).toString();
+  } finally {
+    fs.rmSync(cfg, {recursive: true, force: true});
+  }
 }
