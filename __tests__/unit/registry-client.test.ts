@@ -1,5 +1,5 @@
 import {backoffDelay, parseChallenge, platformString, registryErrorText} from '../../src/registry-client';
-import {missingPlatforms} from '../../src/publish';
+import {missingPlatforms} from '../../src/run/publish';
 
 test.each([
   ['Basic realm="Registry Realm"', {scheme: 'basic', params: {realm: 'Registry Realm'}}],

@@ -5,8 +5,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {fetchCommitDate, fetchRepoFacts, GitHubApiError} from '../../../src/github-api';
-import {metadataEnvExports, metadataOutputs, nowFromEnv, resolveMetadata, usesCommitDate} from '../../../src/metadata';
+import {fetchCommitDate, fetchRepoFacts, GitHubApiError} from '../../../src/context/github-api';
+import {
+  metadataEnvExports,
+  metadataOutputs,
+  nowFromEnv,
+  resolveMetadata,
+  usesCommitDate
+} from '../../../src/meta/resolve';
 import {Metadata, MetaInputs} from '../../../src/meta/types';
 import {ApiStub, startGitHubApiStub} from '../../helpers/github-api-stub';
 

@@ -2,13 +2,13 @@
  * Every docker/metadata-action test case replayed in-process through the pure engine, under upstream's mocks
  * (now = commit date = 2020-01-10T00:30:00Z, the octocat repository), compared with what upstream's code computed.
  */
-import {metaOptionsFromEnv, resolveGitContext} from '../../../src/context';
+import {metaOptionsFromEnv, resolveGitContext} from '../../../src/context/github';
 import {computeMetadata} from '../../../src/meta/engine';
 import {parseFlavor} from '../../../src/meta/flavor';
 import {parseImages} from '../../../src/meta/images';
 import {parseTag, parseTags} from '../../../src/meta/tags';
 import {isRawStatement} from '../../../src/meta/template';
-import {getInputs} from '../../../src/inputs';
+import {getInputs} from '../../../src/config/inputs';
 import {vectors} from '../../helpers/vectors';
 
 const v = vectors();

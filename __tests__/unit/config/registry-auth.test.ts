@@ -1,0 +1,155 @@
+import {
+  parseInsecureRegistries,
+  parseRegistryAuth,
+  plainHttpAllowed,
+  resolveAuths,
+  uncoveredImages
+} from '../../../src/config/registry-auth';
+import {pushDeniedHint} from '../../../src/run/preflight';
+
+const base = {registry: '', username: '', password: '', caCert: '', registryAuth: '', githubToken: 'gh-token'};
+const repo = (registry: string, p = 'o/app') => ({registry, path: p});
+
+describe('parseRegistryAuth', () => {
+  test('a YAML list, registries made canonical', () => {
+    expect(
+      parseRegistryAuth(`
+- registry: ghcr.io
+  username: octo
+  password: p1
+- registry: index.docker.io
+  username: hubuser
+  password: 12345
+- registry: localhost:5000
+`)
+    ).toEqual([
+      {registry: 'ghcr.io', username: 'octo', password: 'p1', caCert: ''},
+      {registry: 'docker.io', username: 'hubuser', password: '12345', caCert: ''},
+      {registry: 'localhost:5000', username: '', password: '', caCert: ''}
+    ]);
+  });
+
+  test.each([
+    ['registry: ghcr.io', /expected a YAML list/],
+    ['- ghcr.io', /entry 1 is not a mapping/],
+    [
+      '- registry: ghcr.io\n  user: x',
+      /entry 1 has an unknown key "user"; accepted: registry, username, password, ca-cert/
+    ],
+    ['- username: x', /entry 1 has no registry/],
+    ['- registry: [unclosed\n  password: s3cret-value', /not valid YAML \(line \d+, column \d+\)/]
+  ])('%j is refused with a message that names the fix', (yaml, message) => {
+    expect(() => parseRegistryAuth(yaml)).toThrow(message);
+  });
+
+  test('a YAML error does not quote the text (it may hold a password)', () => {
+    expect(() => parseRegistryAuth('- registry: [unclosed\n  password: s3cret-value')).toThrow(
+      expect.objectContaining({message: expect.not.stringContaining('s3cret') as unknown}) as Error
+    );
+  });
+});
+
+describe('resolveAuths', () => {
+  test('registry/username/password: the registry of the images when registry is empty', () => {
+    expect(resolveAuths({...base, username: 'u', password: 'p'}, [repo('ghcr.io')])).toEqual([
+      {registry: 'ghcr.io', username: 'u', password: 'p', caCert: ''}
+    ]);
+  });
+
+  test('Docker Hub is the default registry', () => {
+    expect(resolveAuths({...base, username: 'u', password: 'p'}, [])).toEqual([
+      {registry: 'docker.io', username: 'u', password: 'p', caCert: ''}
+    ]);
+  });
+
+  test('GHCR with an empty password falls back to github-token', () => {
+    expect(resolveAuths({...base, registry: 'ghcr.io', username: 'octo'}, [])[0]?.password).toBe('gh-token');
+  });
+
+  test('single credentials and registry-auth together', () => {
+    const auths = resolveAuths(
+      {
+        ...base,
+        registry: 'ghcr.io',
+        username: 'u',
+        password: 'p',
+        registryAuth: '- registry: docker.io\n  username: h\n  password: q'
+      },
+      []
+    );
+    expect(auths.map(a => a.registry)).toEqual(['ghcr.io', 'docker.io']);
+  });
+
+  test.each<[string, Partial<typeof base>, RegExp]>([
+    [
+      'several registries without registry',
+      {username: 'u', password: 'p'},
+      /^registry: the images are in 2 registries \(ghcr.io, docker.io\)/
+    ],
+    [
+      'a registry twice',
+      {registryAuth: '- registry: docker.io\n- registry: index.docker.io'},
+      /^registry-auth: docker.io is given twice/
+    ],
+    [
+      'username/password beside registry-auth without registry',
+      {username: 'u', password: 'p', registryAuth: '- registry: ghcr.io'},
+      /^registry: username\/password were given beside registry-auth/
+    ]
+  ])('%s', (_n, over, message) => {
+    expect(() => resolveAuths({...base, ...over}, [repo('ghcr.io'), repo('docker.io')])).toThrow(message);
+  });
+});
+
+test('uncoveredImages lists images whose registry has no entry', () => {
+  const targets = [
+    {image: 'ghcr.io/o/app', repo: repo('ghcr.io')},
+    {image: 'o/app', repo: repo('docker.io')}
+  ];
+  expect(uncoveredImages(targets, [{registry: 'ghcr.io', username: 'u', password: 'p', caCert: ''}])).toEqual([
+    {image: 'o/app', registry: 'docker.io'}
+  ]);
+});
+
+test.each([
+  ['127.0.0.1:5000', [], true],
+  ['localhost:5000', [], true],
+  ['registry.internal:5000', [], false],
+  ['registry.internal:5000', ['registry.internal:5000'], true],
+  ['ghcr.io', ['registry.internal:5000'], false]
+])('plainHttpAllowed(%j, %j) = %j', (host, insecure, allowed) => {
+  expect(plainHttpAllowed(host, parseInsecureRegistries(insecure))).toBe(allowed);
+});
+
+describe('pushDeniedHint', () => {
+  const auth = {registry: 'docker.io', username: 'me', password: 'x', caCert: ''};
+  test.each<[string, {image: string; repo: {registry: string; path: string}}, number, RegExp]>([
+    [
+      'wrong credentials',
+      {image: 'me/app', repo: repo('docker.io', 'me/app')},
+      401,
+      /did not accept the credentials of "me".*Check username and password/
+    ],
+    [
+      'Docker Hub namespace',
+      {image: 'app', repo: repo('docker.io', 'library/app')},
+      403,
+      /namespace .* e\.g\. myteam\/app \(here "library"\)/
+    ],
+    [
+      'GHCR permissions',
+      {image: 'ghcr.io/org/app', repo: repo('ghcr.io', 'org/app')},
+      403,
+      /packages: write[\s\S]*organisation/
+    ],
+    [
+      'repository not created',
+      {image: 'r.example/app', repo: repo('r.example', 'app')},
+      404,
+      /does not exist .* create it first/
+    ],
+    ['pull but not push', {image: 'r.example/app', repo: repo('r.example', 'app')}, 403, /may pull but not push/]
+  ])('%s', (_n, target, status, message) => {
+    expect(pushDeniedHint(target, {...auth, registry: target.repo.registry}, status, '')).toMatch(message);
+  });
+});

@@ -1,0 +1,124 @@
+/**
+ * Registry logins, kept in a Docker config directory of the step's own (DOCKER_CONFIG under RUNNER_TEMP, mode
+ * 0700), so credentials never touch ~/.docker and are removed by the post step. Passwords reach `docker login`
+ * on stdin only.
+ */
+import {createHash} from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {Runner} from '../exec';
+
+export interface Credential {
+  registry: string;
+  username: string;
+  password: string;
+}
+
+/** Creates the private config directory, seeded with the existing config (earlier logins keep working). */
+export function createDockerConfig(runnerTemp: string, env: Record<string, string | undefined>): string {
+  fs.mkdirSync(runnerTemp, {recursive: true});
+  const dir = fs.mkdtempSync(path.join(runnerTemp, 'publish-image-docker-'));
+  fs.chmodSync(dir, 0o700);
+  const existing = path.join(env['DOCKER_CONFIG'] || path.join(env['HOME'] || os.homedir(), '.docker'), 'config.json');
+  let seed = '{}';
+  try {
+    JSON.parse(fs.readFileSync(existing, 'utf8'));
+    seed = fs.readFileSync(existing, 'utf8');
+  } catch {
+    // no usable config: start empty
+  }
+  fs.writeFileSync(path.join(dir, 'config.json'), seed, {mode: 0o600});
+  return dir;
+}
+
+/** buildx keeps its builders under the config directory: point it at the user's, so setup-buildx builders stay visible. */
+export function buildxConfigDir(env: Record<string, string | undefined>): string {
+  return (
+    env['BUILDX_CONFIG'] ||
+    path.join(env['DOCKER_CONFIG'] || path.join(env['HOME'] || os.homedir(), '.docker'), 'buildx')
+  );
+}
+
+export function loginHint(registry: string, output: string): string {
+  const o = output.toLowerCase();
+  if (/unauthorized|incorrect username or password|401|authentication required/.test(o)) {
+    const ghcr =
+      registry === 'ghcr.io'
+        ? ' For GHCR use a token with packages: write (the workflow token needs `permissions: packages: write`).'
+        : '';
+    return `Check username and password for ${registry}: the registry refused them.${ghcr}`;
+  }
+  if (/x509|certificate/.test(o)) return `The TLS certificate of ${registry} is not trusted: pass its CA in ca-cert.`;
+  if (/connection refused|no such host|timeout|i\/o timeout/.test(o))
+    return `Could not reach ${registry}: check the host name and port, and that the registry is up.`;
+  if (/server gave http response to https client/.test(o))
+    return `${registry} speaks plain HTTP: name it in insecure-registries.`;
+  return `Check the registry address ${registry} and the credentials for it.`;
+}
+
+export async function dockerLogin(runner: Runner, configDir: string, cred: Credential): Promise<void> {
+  await runner.run('docker', ['login', '--username', cred.username, '--password-stdin', cred.registry], {
+    input: cred.password,
+    env: {DOCKER_CONFIG: configDir},
+    hint: out => loginHint(cred.registry, out)
+  });
+}
+
+/** Logs out of every registry and removes the directory; never throws (the post step must not fail the job). */
+export async function removeDockerConfig(
+  runner: Runner,
+  configDir: string,
+  registries: readonly string[]
+): Promise<string[]> {
+  const problems: string[] = [];
+  if (!fs.existsSync(configDir)) return problems;
+  for (const registry of registries) {
+    const r = await runner
+      .run('docker', ['logout', registry], {env: {DOCKER_CONFIG: configDir}, allowFailure: true})
+      .catch((e: unknown) => ({exitCode: 1, stdout: '', stderr: String(e)}));
+    if (r.exitCode !== 0) problems.push(`docker logout ${registry}: ${r.stderr.trim()}`);
+  }
+  fs.rmSync(configDir, {recursive: true, force: true});
+  return problems;
+}
+
+/**
+ * Makes the daemon trust a registry's CA, for that host only: certs.d/<host>/publish-image-<hash>.crt. Uses sudo -n where the
+ * directory is not writable (GitHub-hosted runners). Returns the file written, for the post step to remove.
+ */
+export async function installDaemonCA(
+  runner: Runner,
+  host: string,
+  pem: string,
+  certsDir = '/etc/docker/certs.d'
+): Promise<string> {
+  // The daemon loads every *.crt of the directory: a file of our own never replaces one that was there.
+  const file = path.join(
+    certsDir,
+    host,
+    `publish-image-${createHash('sha256').update(pem).digest('hex').slice(0, 12)}.crt`
+  );
+  if (fs.existsSync(file)) return '';
+  try {
+    fs.mkdirSync(path.dirname(file), {recursive: true});
+    fs.writeFileSync(file, pem.endsWith('\n') ? pem : `${pem}\n`, {mode: 0o644});
+  } catch (e) {
+    if ((e as {code?: string}).code !== 'EACCES' && (e as {code?: string}).code !== 'EPERM') throw e;
+    await runner.run('sudo', ['-n', 'install', '-D', '-m', '0644', '/dev/stdin', file], {
+      input: pem,
+      hint: () =>
+        `Could not write ${file}: the daemon trusts a registry CA only from there; run the step where sudo works without a password, or install the CA beforehand.`
+    });
+  }
+  return file;
+}
+
+export async function removeDaemonCA(runner: Runner, file: string): Promise<void> {
+  try {
+    fs.rmSync(file, {force: true});
+    if (fs.readdirSync(path.dirname(file)).length === 0) fs.rmdirSync(path.dirname(file));
+  } catch {
+    await runner.run('sudo', ['-n', 'rm', '-f', file], {allowFailure: true}).catch(() => undefined);
+  }
+}

@@ -1,0 +1,61 @@
+import * as core from '@actions/core';
+import * as exec from '@actions/exec';
+import {CommandError} from '../errors';
+
+export interface RunOptions {
+  /** written to the tool's stdin (how secrets reach docker login) */
+  input?: string;
+  /** extra environment, merged over process.env */
+  env?: Record<string, string>;
+  cwd?: string;
+  /** stream the tool's output to the log (default: captured only) */
+  stream?: boolean;
+  /** do not throw on a non-zero exit code */
+  allowFailure?: boolean;
+  /** turns stderr into a hint for the error message */
+  hint?: (stderr: string) => string;
+}
+
+export interface RunResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The one seam through which external tools run: argument arrays, never a shell string. */
+export interface Runner {
+  run(command: string, args: readonly string[], options?: RunOptions): Promise<RunResult>;
+}
+
+const TAIL_LINES = 20;
+
+export function tail(text: string, lines = TAIL_LINES): string {
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+export class ExecRunner implements Runner {
+  async run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+    Object.assign(env, options.env ?? {});
+    // argv never holds a secret (values go through stdin, env or files), so it may be shown in debug logs
+    if (!options.stream && core.isDebug()) core.debug(`run: ${command} ${args.join(' ')}`);
+    const t0 = Date.now();
+    const res = await exec.getExecOutput(command, [...args], {
+      input: options.input === undefined ? undefined : Buffer.from(options.input),
+      env,
+      cwd: options.cwd,
+      silent: !options.stream,
+      ignoreReturnCode: true
+    });
+    if (!options.stream && core.isDebug()) {
+      core.debug(`exit ${res.exitCode} after ${Date.now() - t0} ms: ${command} ${args[0] ?? ''}`);
+      for (const line of tail(`${res.stdout}\n${res.stderr}`, 40).split('\n')) if (line.trim()) core.debug(`  ${line}`);
+    }
+    if (res.exitCode !== 0 && !options.allowFailure) {
+      const stderr = tail(res.stderr || res.stdout);
+      throw new CommandError(command, args, res.exitCode, stderr, options.hint?.(res.stderr + res.stdout) ?? '');
+    }
+    return res;
+  }
+}
