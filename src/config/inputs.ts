@@ -1,13 +1,66 @@
 /**
- * Every input of action.yml, read and validated once, into one typed, read-only object.
- * Reading is a pure function of the environment (INPUT_* variables, as @actions/core reads them) so that tests
- * can give a plain map. Names follow docker/metadata-action, login-action and build-push-action.
+ * Every input of action.yml, parsed and validated once, into one typed, read-only Config. Pure: a host hands in
+ * the raw settings by input name (the GitHub host from INPUT_* variables, the CLI from flags and PUBLISH_IMAGE_*
+ * variables), and every problem is reported together (ConfigError) before any tool runs. Names follow
+ * docker/metadata-action, login-action and build-push-action.
  */
-import {InputError} from '../errors';
+import {ConfigError, InputError} from '../errors';
 import {getList} from './input-list';
 import {parseRepository, Repository} from '../reference';
+import {parseFlavor} from '../meta/flavor';
+import {parseImages} from '../meta/images';
+import {parseTags} from '../meta/tags';
+import {parseRegistryAuth, parseInsecureRegistries, RegistryAuth} from './registry-auth';
+import {parseRunners} from '../plan/matrix';
+import {releaseFor} from '../tools/cosign/install';
+import {INPUTS} from './spec';
 
 export type Env = Record<string, string | undefined>;
+
+/** Raw settings by input name (e.g. raw['cache-from']), as strings; a missing name reads as ''. */
+export type RawInputs = Readonly<Record<string, string | undefined>>;
+
+/** The raw inputs the GitHub runner passes: INPUT_<NAME> (spaces as _, upper-cased, hyphens kept). */
+export function fromActionsEnv(env: Env): Record<string, string> {
+  const raw: Record<string, string> = {};
+  for (const i of INPUTS) {
+    const v = env[`INPUT_${i.name.replace(/ /g, '_').toUpperCase()}`];
+    if (v !== undefined) raw[i.name] = v;
+  }
+  return raw;
+}
+
+/** INPUT_* variables that name no input of action.yml (a typo such as `platform` for `platforms`). */
+export function unknownActionsInputs(env: Env): string[] {
+  const known = new Set(INPUTS.map(i => `INPUT_${i.name.toUpperCase()}`));
+  return Object.keys(env)
+    .filter(k => k.startsWith('INPUT_') && !known.has(k))
+    .map(k => k.slice('INPUT_'.length).toLowerCase());
+}
+
+/** The closest input name to a mistyped one (edit distance at most 3), for "did you mean". */
+export function closestInput(name: string): string | undefined {
+  let best: [string, number] | undefined;
+  for (const i of INPUTS) {
+    const d = editDistance(name, i.name);
+    if (d <= 3 && (!best || d < best[1])) best = [i.name, d];
+  }
+  return best?.[0];
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({length: b.length + 1}, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0] ?? 0;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j] ?? 0;
+      row[j] = Math.min(cur + 1, (row[j - 1] ?? 0) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length] ?? 0;
+}
 
 export interface Inputs {
   /** metadata-action's list inputs, split into entries */
@@ -90,16 +143,28 @@ export interface Inputs {
   runners: string[];
 }
 
+/** The validated configuration: the inputs, plus what they parse into (each parsed once, here). */
+export interface Config extends Inputs {
+  /** registry-auth entries (passwords included: never printed) */
+  registryAuthEntries: RegistryAuth[];
+  /** insecure-registries as canonical hosts */
+  insecureHosts: string[];
+  /** runners as platform -> label */
+  runnerLabels: Record<string, string>;
+  /** cosign-version's release to download ('' = cosign on PATH) */
+  cosignRelease: string;
+}
+
 /** The raw value of an input, as core.getInput reads it (trimmed unless asked not to). */
-export function readInput(env: Env, name: string, trim = true): string {
-  const v = env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '';
+export function readInput(raw: RawInputs, name: string, trim = true): string {
+  const v = raw[name] ?? '';
   return trim ? v.trim() : v;
 }
 
 const TRUE = ['true', 'True', 'TRUE'];
 const FALSE = ['false', 'False', 'FALSE'];
 
-export function readBoolean(env: Env, name: string, fallback: boolean): boolean {
+export function readBoolean(env: RawInputs, name: string, fallback: boolean): boolean {
   const v = readInput(env, name);
   if (v === '') return fallback;
   if (TRUE.includes(v)) return true;
@@ -107,7 +172,7 @@ export function readBoolean(env: Env, name: string, fallback: boolean): boolean 
   throw new InputError(name, `${name}: "${v}" is not a boolean; write true or false`);
 }
 
-function readCount(env: Env, name: string, fallback: number): number {
+function readCount(env: RawInputs, name: string, fallback: number): number {
   const v = readInput(env, name);
   if (v === '') return fallback;
   if (!/^\d+$/.test(v) || Number(v) > 10)
@@ -115,7 +180,7 @@ function readCount(env: Env, name: string, fallback: number): number {
   return Number(v);
 }
 
-function readChoice<T extends string>(env: Env, name: string, choices: readonly T[], fallback: T): T {
+function readChoice<T extends string>(env: RawInputs, name: string, choices: readonly T[], fallback: T): T {
   const v = readInput(env, name);
   if (v === '') return fallback;
   if (!(choices as readonly string[]).includes(v))
@@ -123,33 +188,47 @@ function readChoice<T extends string>(env: Env, name: string, choices: readonly 
   return v as T;
 }
 
-function separator(env: Env, name: string): string {
+function separator(env: RawInputs, name: string): string {
   const v = readInput(env, name, false);
   return v === '' ? '\n' : v;
 }
 
-export function getInputs(env: Env): Inputs {
-  const list = (name: string): string[] => getList(readInput(env, name, false), {ignoreComma: true});
+/**
+ * Parses and validates every input. Every problem is collected, and all of them are thrown together as one
+ * ConfigError, so a user fixes the configuration in one round.
+ */
+export function parseConfig(raw: RawInputs): Config {
+  const errors: InputError[] = [];
+  /** runs a check or a parse; an InputError is recorded and `fallback` stands in for the value */
+  function check<T>(fn: () => T, fallback: T): T {
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof InputError) {
+        errors.push(e);
+        return fallback;
+      }
+      throw e;
+    }
+  }
+  const fail = (input: string, message: string): void => void errors.push(new InputError(input, message));
+  const list = (name: string): string[] => getList(readInput(raw, name, false), {ignoreComma: true});
   const lines = (name: string): string[] =>
-    readInput(env, name, false)
+    readInput(raw, name, false)
       .split(/\r?\n/)
       .map(s => s.trim())
       .filter(s => s !== '');
+  const bool = (name: string, fallback: boolean): boolean => check(() => readBoolean(raw, name, fallback), fallback);
 
-  const platforms = getList(readInput(env, 'platforms'));
+  const platforms = getList(readInput(raw, 'platforms'));
   for (const p of platforms) {
-    if (!/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(p)) {
-      throw new InputError(
-        'platforms',
-        `platforms: "${p}" is not a platform; write os/arch[/variant], e.g. linux/amd64,linux/arm64`
-      );
-    }
+    if (!/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(p))
+      fail('platforms', `platforms: "${p}" is not a platform; write os/arch[/variant], e.g. linux/amd64,linux/arm64`);
   }
   const buildArgs = lines('build-args');
   for (const a of buildArgs) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(a)) {
-      throw new InputError('build-args', `build-args: "${a}" is not NAME=value; write one NAME=value per line`);
-    }
+    if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(a))
+      fail('build-args', `build-args: "${a}" is not NAME=value; write one NAME=value per line`);
   }
 
   const inputs: Inputs = {
@@ -158,131 +237,155 @@ export function getInputs(env: Env): Inputs {
     flavor: list('flavor'),
     labels: list('labels'),
     annotations: list('annotations'),
-    sepTags: separator(env, 'sep-tags'),
-    sepLabels: separator(env, 'sep-labels'),
-    sepAnnotations: separator(env, 'sep-annotations'),
-    githubToken: readInput(env, 'github-token'),
+    sepTags: separator(raw, 'sep-tags'),
+    sepLabels: separator(raw, 'sep-labels'),
+    sepAnnotations: separator(raw, 'sep-annotations'),
+    githubToken: readInput(raw, 'github-token'),
 
-    registry: readInput(env, 'registry'),
-    username: readInput(env, 'username'),
-    password: readInput(env, 'password', false),
-    logout: readBoolean(env, 'logout', true),
-    registryAuth: readInput(env, 'registry-auth', false),
-    caCert: readInput(env, 'ca-cert'),
-    insecureRegistries: getList(readInput(env, 'insecure-registries')),
+    registry: readInput(raw, 'registry'),
+    username: readInput(raw, 'username'),
+    password: readInput(raw, 'password', false),
+    logout: bool('logout', true),
+    registryAuth: readInput(raw, 'registry-auth', false),
+    caCert: readInput(raw, 'ca-cert'),
+    insecureRegistries: getList(readInput(raw, 'insecure-registries')),
 
-    context: readInput(env, 'context') || '.',
-    file: readInput(env, 'file'),
+    context: readInput(raw, 'context') || '.',
+    file: readInput(raw, 'file'),
     platforms,
     buildArgs,
     buildContexts: lines('build-contexts'),
-    secrets: getList(readInput(env, 'secrets', false), {ignoreComma: true, trimWhitespace: false}).map(s =>
+    secrets: getList(readInput(raw, 'secrets', false), {ignoreComma: true, trimWhitespace: false}).map(s =>
       s.replace(/^\s+/, '')
     ),
     secretEnvs: lines('secret-envs'),
     secretFiles: lines('secret-files'),
     ssh: lines('ssh'),
-    target: readInput(env, 'target'),
+    target: readInput(raw, 'target'),
     cacheFrom: lines('cache-from'),
     cacheTo: lines('cache-to'),
-    noCache: readBoolean(env, 'no-cache', false),
-    noCacheFilters: getList(readInput(env, 'no-cache-filters')),
-    pull: readBoolean(env, 'pull', false),
-    provenance: readInput(env, 'provenance'),
-    sbom: readInput(env, 'sbom'),
+    noCache: bool('no-cache', false),
+    noCacheFilters: getList(readInput(raw, 'no-cache-filters')),
+    pull: bool('pull', false),
+    provenance: readInput(raw, 'provenance'),
+    sbom: readInput(raw, 'sbom'),
     attests: lines('attests'),
     outputs: lines('outputs'),
-    network: readInput(env, 'network'),
-    addHosts: getList(readInput(env, 'add-hosts')),
-    shmSize: readInput(env, 'shm-size'),
+    network: readInput(raw, 'network'),
+    addHosts: getList(readInput(raw, 'add-hosts')),
+    shmSize: readInput(raw, 'shm-size'),
     ulimit: lines('ulimit'),
-    push: readBoolean(env, 'push', false),
-    load: readBoolean(env, 'load', false),
-    builder: readInput(env, 'builder'),
-    retries: readCount(env, 'retries', 3),
-    ifExists: readChoice(env, 'if-exists', ['overwrite', 'skip', 'fail'] as const, 'overwrite'),
+    push: bool('push', false),
+    load: bool('load', false),
+    builder: readInput(raw, 'builder'),
+    retries: check(() => readCount(raw, 'retries', 3), 3),
+    ifExists: check(
+      () => readChoice(raw, 'if-exists', ['overwrite', 'skip', 'fail'] as const, 'overwrite'),
+      'overwrite'
+    ),
 
-    cosignKey: readInput(env, 'cosign-key', false).trim(),
-    cosignPassword: readInput(env, 'cosign-password', false),
-    tlogUpload: readBoolean(env, 'tlog-upload', true),
-    sign: readChoice(env, 'sign', ['false', 'key', 'keyless', 'auto'] as const, 'auto'),
-    signPlatforms: readBoolean(env, 'sign-platforms', false),
+    cosignKey: readInput(raw, 'cosign-key', false).trim(),
+    cosignPassword: readInput(raw, 'cosign-password', false),
+    tlogUpload: bool('tlog-upload', true),
+    sign: check(() => readChoice(raw, 'sign', ['false', 'key', 'keyless', 'auto'] as const, 'auto'), 'auto'),
+    signPlatforms: bool('sign-platforms', false),
     signAnnotations: lines('sign-annotations'),
-    fulcioUrl: readInput(env, 'fulcio-url'),
-    rekorUrl: readInput(env, 'rekor-url'),
-    cosignVersion: readInput(env, 'cosign-version'),
-    cosignReleaseUrl: readInput(env, 'cosign-release-url'),
+    fulcioUrl: readInput(raw, 'fulcio-url'),
+    rekorUrl: readInput(raw, 'rekor-url'),
+    cosignVersion: readInput(raw, 'cosign-version'),
+    cosignReleaseUrl: readInput(raw, 'cosign-release-url'),
 
-    dryRun: readBoolean(env, 'dry-run', false),
-    mode: readChoice(env, 'mode', ['publish', 'build', 'merge', 'plan', 'promote'] as const, 'publish'),
-    source: readInput(env, 'source'),
+    dryRun: bool('dry-run', false),
+    mode: check(
+      () => readChoice(raw, 'mode', ['publish', 'build', 'merge', 'plan', 'promote'] as const, 'publish'),
+      'publish'
+    ),
+    source: readInput(raw, 'source'),
     runners: lines('runners')
   };
-  if (inputs.password !== '' && inputs.username === '') {
-    throw new InputError(
-      'username',
-      'username: a password was given without a username; set username (for GHCR: ${{ github.actor }})'
-    );
-  }
+  if (inputs.password !== '' && inputs.username === '')
+    fail('username', 'username: a password was given without a username; set username (for GHCR: ${{ github.actor }})');
   const pairs: [string, string[], RegExp, string][] = [
     ['build-contexts', inputs.buildContexts, /^[^=\s]+=.+/, 'name=path-or-url'],
     ['secrets', inputs.secrets, /^[A-Za-z0-9_.-]+=/s, 'id=value'],
     ['secret-envs', inputs.secretEnvs, /^[A-Za-z0-9_.-]+=[A-Za-z_][A-Za-z0-9_]*$/, 'id=ENV_NAME'],
     ['secret-files', inputs.secretFiles, /^[A-Za-z0-9_.-]+=.+/, 'id=path']
   ];
-  for (const [name, list, re, form] of pairs) {
-    for (const item of list) {
+  for (const [name, items, re, form] of pairs) {
+    for (const item of items) {
       if (!re.test(item)) {
         const shown = name === 'secrets' ? `${item.split('=')[0]}…` : item;
-        throw new InputError(name, `${name}: "${shown}" is not ${form}; write one ${form} per line`);
+        fail(name, `${name}: "${shown}" is not ${form}; write one ${form} per line`);
       }
     }
   }
   if (inputs.mode === 'promote' && inputs.source === '')
-    throw new InputError(
-      'source',
-      'source: mode promote needs the image to copy, as registry/repository@sha256:<digest>'
-    );
+    fail('source', 'source: mode promote needs the image to copy, as registry/repository@sha256:<digest>');
   if (inputs.mode !== 'promote' && inputs.source !== '')
-    throw new InputError('source', `source: only mode promote takes a source (mode is ${inputs.mode})`);
-  if (inputs.mode === 'build' && inputs.platforms.length !== 1) {
-    throw new InputError(
+    fail('source', `source: only mode promote takes a source (mode is ${inputs.mode})`);
+  if (inputs.mode === 'promote' && inputs.source !== '') check(() => parseSource(inputs.source), undefined);
+  if (inputs.mode === 'build' && inputs.platforms.length !== 1)
+    fail(
       'platforms',
       `platforms: mode build builds one leg: give exactly one platform (from the matrix, e.g. \${{ matrix.platform }}); got ${inputs.platforms.length}`
     );
-  }
   for (const a of inputs.signAnnotations) {
     if (!/^[^=\s]+=/.test(a))
-      throw new InputError(
-        'sign-annotations',
-        `sign-annotations: "${a}" is not key=value; write one key=value per line`
-      );
+      fail('sign-annotations', `sign-annotations: "${a}" is not key=value; write one key=value per line`);
   }
-  if (inputs.sign === 'key' && inputs.cosignKey === '') {
-    throw new InputError(
+  if (inputs.sign === 'key' && inputs.cosignKey === '')
+    fail(
       'cosign-key',
       'cosign-key: sign is key but no cosign-key was given; pass the private key (PEM, from a secret) or a KMS URI'
     );
-  }
-  if (inputs.outputs.length && inputs.push) {
-    throw new InputError(
+  if (inputs.outputs.length && inputs.push)
+    fail(
       'outputs',
       'outputs: cannot be combined with push: true (publish-image pushes the image itself, by digest); drop outputs, or set push: false'
     );
-  }
-  if (inputs.caCert !== '' && !inputs.caCert.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new InputError(
+  if (inputs.caCert !== '' && !inputs.caCert.includes('-----BEGIN CERTIFICATE-----'))
+    fail(
       'ca-cert',
       'ca-cert: expected a PEM certificate (-----BEGIN CERTIFICATE----- ...); pass the file content, not its path'
     );
-  }
-  if (inputs.cosignPassword !== '' && inputs.cosignKey === '') {
-    throw new InputError(
+  if (inputs.cosignPassword !== '' && inputs.cosignKey === '')
+    fail(
       'cosign-key',
       'cosign-key: cosign-password was given but no cosign-key; pass the private key (PEM) from a secret'
     );
+
+  // what the inputs parse into, each parsed once, here: the metadata rules, the registry list, the cosign release
+  check(() => parseTags(inputs.tags), []);
+  check(() => parseFlavor(inputs.flavor), undefined);
+  check(() => parseImages(inputs.images), []);
+  const config: Config = {
+    ...inputs,
+    registryAuthEntries: check(() => parseRegistryAuth(inputs.registryAuth), []),
+    insecureHosts: check(() => parseInsecureRegistries(inputs.insecureRegistries), []),
+    runnerLabels: check(() => parseRunners(inputs.runners), {}),
+    cosignRelease: inputs.cosignVersion ? check(() => releaseFor(inputs.cosignVersion), '') : ''
+  };
+  if (errors.length) throw new ConfigError(errors);
+  return Object.freeze(config);
+}
+
+/** promote's source: registry/repository@sha256:<64 hex>. */
+export interface Source {
+  repo: Repository;
+  digest: string;
+  ref: string;
+}
+
+export function parseSource(source: string): Source {
+  const m = /^(.+)@(sha256:[a-f0-9]{64})$/.exec(source.trim());
+  const repo = m ? parseRepository(m[1] ?? '') : 'no digest';
+  if (!m || typeof repo === 'string') {
+    throw new InputError(
+      'source',
+      `source: "${source}" is not registry/repository@sha256:<64 hex>; promote copies an image by its digest`
+    );
   }
-  return Object.freeze(inputs);
+  return {repo, digest: m[2] ?? '', ref: source.trim()};
 }
 
 /** The enabled target repositories, from the metadata engine's lower-cased image names. */

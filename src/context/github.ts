@@ -5,6 +5,9 @@
 import * as fs from 'node:fs';
 import {InputError} from '../errors';
 import {GitContext, MetaOptions} from '../meta/types';
+import {DEFAULT_API_URL} from './github-api';
+import {oidcAvailable} from './oidc';
+import {RunContext} from './types';
 
 type Env = Record<string, string | undefined>;
 
@@ -91,4 +94,29 @@ export function metaOptionsFromEnv(env: Env): MetaOptions {
   }
   const levels = env['DOCKER_METADATA_ANNOTATIONS_LEVELS'];
   return {shortShaLength, annotationLevels: levels ? levels.split(',') : ['manifest']};
+}
+
+/** The GitHub Actions runner's context: its GITHUB_* variables and the event payload at GITHUB_EVENT_PATH. */
+export function githubContext(env: Env, tempDir: string): RunContext {
+  const payload = readEventPayload(env['GITHUB_EVENT_PATH']);
+  const git = resolveGitContext(env, payload);
+  const priv = dig(payload, 'repository', 'private');
+  return {
+    ci: 'github',
+    git,
+    apiUrl: env['GITHUB_API_URL'] || DEFAULT_API_URL,
+    commitDate: commitDateFromPayload(git),
+    run: {id: env['GITHUB_RUN_ID'] || 'local', attempt: env['GITHUB_RUN_ATTEMPT'] || '1'},
+    identity: oidcAvailable(env) ? 'github-oidc' : 'none',
+    repoPrivate: typeof priv === 'boolean' ? priv : undefined,
+    defaults: {},
+    tempDir
+  };
+}
+
+/** What GitHub itself says of the repository without its API: the name and the web address. */
+export function githubFactsWithoutApi(env: Env, repository: string): {name?: string; html_url?: string} {
+  if (!repository) return {};
+  const server = (env['GITHUB_SERVER_URL'] || 'https://github.com').replace(/\/+$/, '');
+  return {name: repository.split('/').pop(), html_url: `${server}/${repository}`};
 }

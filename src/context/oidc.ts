@@ -58,3 +58,24 @@ export async function requestIdToken(env: Env, audience = 'sigstore'): Promise<I
     identity: `${server}/${ref}`
   };
 }
+
+/**
+ * The identity token for keyless signing: asked of the GitHub runner, or read from SIGSTORE_ID_TOKEN (GitLab's
+ * `id_tokens:` with `aud: sigstore`, or any CI that mints one). The certificate identity is the token's own:
+ * GitHub's job_workflow_ref, GitLab's ci_config_ref_uri, else its subject.
+ */
+export async function identityToken(source: 'github-oidc' | 'env-token' | 'none', env: Env): Promise<IdToken> {
+  if (source === 'github-oidc' || source === 'none') return requestIdToken(env);
+  const token = (env['SIGSTORE_ID_TOKEN'] ?? '').trim();
+  const claims = tokenClaims(token);
+  const iss = typeof claims['iss'] === 'string' ? claims['iss'] : '';
+  if (!token || !iss)
+    throw new PhaseError(
+      'sign',
+      'sign: SIGSTORE_ID_TOKEN is not an OIDC token (no issuer); in GitLab CI declare it with `id_tokens: SIGSTORE_ID_TOKEN: {aud: sigstore}`.'
+    );
+  const configRef = claims['ci_config_ref_uri'];
+  const identity =
+    typeof configRef === 'string' ? `https://${configRef}` : typeof claims['sub'] === 'string' ? claims['sub'] : '';
+  return {token, issuer: iss, identity};
+}

@@ -2,14 +2,12 @@
  * The edge of the metadata engine: the event payload, the GitHub API facts, the clock; and the outputs it produces
  * (docker/metadata-action's `version`, `tags`, `tag-names`, `labels`, `annotations`, `json`).
  */
-import {commitDateFromPayload, metaOptionsFromEnv, readEventPayload, resolveGitContext} from '../context/github';
+import {githubFactsWithoutApi} from '../context/github';
+import {RunContext} from '../context/types';
 import {errorMessage, InputError} from '../errors';
-import {DEFAULT_API_URL, fetchCommitDate, fetchRepoFacts, proxyDispatcher} from '../context/github-api';
+import {fetchCommitDate, fetchRepoFacts, proxyDispatcher} from '../context/github-api';
 import {computeMetadata} from './engine';
-import {parseFlavor} from './flavor';
-import {parseImages} from './images';
-import {parseTags} from './tags';
-import {Metadata, MetaInputs, RepoFacts} from './types';
+import {Metadata, MetaInputs, MetaOptions, RepoFacts} from './types';
 import type {Dispatcher} from 'undici';
 
 type Env = Record<string, string | undefined>;
@@ -35,57 +33,56 @@ export function usesCommitDate(inputs: MetaInputs): boolean {
 }
 
 /**
- * Everything metadata-action computes, for this run. The repository facts come from the API
- * (GET /repos/{owner}/{repo}, skipped without GITHUB_REPOSITORY); the commit date from the payload, else the
- * API (asked only when a template uses {{commit_date}}), else now. An API failure is a warning, not an error.
+ * Everything metadata-action computes, for this run. Repository facts: the context's own when its CI tells them
+ * (GitLab), else the GitHub API (GET /repos/{owner}/{repo}); when the API cannot be reached, the name and web
+ * address GitHub's variables give (title, url and source labels stay right). The commit date: the context's,
+ * else the API (asked only when a template uses {{commit_date}}), else now. An API failure is a warning.
  */
 export async function resolveMetadata(args: {
   inputs: MetaInputs;
-  env: Env;
+  ctx: RunContext;
+  opts: MetaOptions;
   githubToken: string;
   now: Date;
+  env: Env;
   /** for tests: the HTTP dispatcher (default: proxy-aware, from env) */
   dispatcher?: Dispatcher;
 }): Promise<Metadata> {
-  const {env, inputs, now} = args;
-  // configuration errors first, before any request
-  const opts = metaOptionsFromEnv(env);
-  parseFlavor(inputs.flavor);
-  parseTags(inputs.tags);
-  parseImages(inputs.images);
-
-  const ctx = resolveGitContext(env, readEventPayload(env['GITHUB_EVENT_PATH']));
-  const apiUrl = env['GITHUB_API_URL'] || DEFAULT_API_URL;
+  const {env, inputs, now, ctx} = args;
+  const git = ctx.git;
   const warnings: string[] = [];
-  let repo: RepoFacts = {};
-  let commitDate = commitDateFromPayload(ctx);
-  if (ctx.repository) {
+  let repo: RepoFacts = ctx.facts ?? {};
+  let commitDate = ctx.commitDate;
+  if (!ctx.facts && ctx.apiUrl && git.repository) {
+    const apiUrl = ctx.apiUrl;
     const dispatcher = args.dispatcher ?? proxyDispatcher(env);
-    const api = {apiUrl, repository: ctx.repository, token: args.githubToken, dispatcher};
-    const askCommit = commitDate === undefined && ctx.sha !== '' && usesCommitDate(inputs);
+    const api = {apiUrl, repository: git.repository, token: args.githubToken, dispatcher};
+    const askCommit = commitDate === undefined && git.sha !== '' && usesCommitDate(inputs);
     try {
       const [r, c] = await Promise.allSettled([
         fetchRepoFacts(api),
-        askCommit ? fetchCommitDate({...api, sha: ctx.sha}) : Promise.resolve(undefined)
+        askCommit ? fetchCommitDate({...api, sha: git.sha}) : Promise.resolve(undefined)
       ]);
       if (r.status === 'fulfilled') repo = r.value;
-      else
+      else {
+        repo = githubFactsWithoutApi(env, git.repository);
         warnings.push(
           `could not read repository facts from GITHUB_API_URL (${apiUrl}): ${errorMessage(r.reason)}; ` +
-            'continuing without the title, description, url, source and licenses labels ' +
-            '(and without the default branch that type=edge uses when it has no branch=)'
+            'the description and licenses labels are left out (title, url and source come from the runner), ' +
+            'and type=edge without branch= has no default branch'
         );
+      }
       if (c.status === 'fulfilled') commitDate ??= c.value;
       else
         warnings.push(
-          `could not read the date of commit ${ctx.sha} from GITHUB_API_URL (${apiUrl}): ${errorMessage(c.reason)}; ` +
+          `could not read the date of commit ${git.sha} from GITHUB_API_URL (${apiUrl}): ${errorMessage(c.reason)}; ` +
             '{{commit_date}} uses the current time'
         );
     } finally {
       if (!args.dispatcher) await dispatcher.close();
     }
   }
-  const meta = computeMetadata(inputs, ctx, repo, {now, commitDate: commitDate ?? now}, opts);
+  const meta = computeMetadata(inputs, git, repo, {now, commitDate: commitDate ?? now}, args.opts);
   meta.warnings.unshift(...warnings);
   return meta;
 }

@@ -1,566 +1,393 @@
 /**
- * The main step: inputs -> plan -> preflight (login, push rights, signing key) -> build -> publish -> sign ->
- * verify -> outputs. One core.group per phase, one line per decision. Every failure a user can fix is found
- * before the build.
+ * execute(plan): carries out a Plan, phase by phase, one host.group per phase and one line per decision:
+ * preflight (logins, push rights, signer) -> build -> push (or merge, promote) -> stage | sign+verify -> tag ->
+ * outputs. Every failure a user can fix is found before the build; a failure anywhere before the tag phase leaves
+ * every tag where it was; the summary says how the run ended, failure included.
  */
-import * as core from '@actions/core';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import {BuildPlan, buildArgs, buildxVersion, checkBuildxVersion, planSecrets, runBuild} from '../tools/buildx/buildx';
-import * as cosign from '../tools/cosign/cosign';
-import {
-  buildxConfigDir,
-  createDockerConfig,
-  dockerLogin,
-  loginHint,
-  installDaemonCA,
-  removeDaemonCA,
-  removeDockerConfig
-} from '../tools/docker/config';
-import {CommandError, errorMessage, InputError, PhaseError} from '../errors';
-import {Runner} from '../tools/exec';
-import {Env, getInputs, Inputs, targetRepositories} from '../config/inputs';
-import {metadataEnvExports, metadataOutputs, nowFromEnv, resolveMetadata} from '../meta/resolve';
-import {Metadata} from '../meta/types';
-import {checkPushAccess, deniedHintFromOutput} from './preflight';
+import {CommandError, errorMessage, PhaseError} from '../errors';
+import {Host} from '../hosts/host';
 import {readLayout} from '../oci-layout';
-import {checkStaged, pointTags, Published, pushByDigest, Staged, Target} from './publish';
-import {collectLegs, Leg, mergeLegs, parseSource, promote, removeStagingRecords, writeStagingRecords} from './fanout';
-import {parseRunners, planMatrix} from '../plan/matrix';
-import {stagingPrefix} from '../plan/staging';
-import {chooseCosign} from '../tools/cosign/install';
-import {parseRepository, Repository} from '../reference';
-import {oidcAvailable, requestIdToken} from '../context/oidc';
-import {readEventPayload} from '../context/github';
-import {parseInsecureRegistries, RegistryAuth, resolveAuths, uncoveredImages} from '../config/registry-auth';
+import {Plan} from '../plan/types';
 import {RegistryClient, RegistryError} from '../registry-client';
-import {PostState, saveState} from '../hosts/github/state';
+import {checkBuildxVersion, buildxVersion, runBuild} from '../tools/buildx/buildx';
+import * as cosign from '../tools/cosign/cosign';
+import {chooseCosign} from '../tools/cosign/install';
+import {buildxConfigDir, createDockerConfig, installDaemonCA, loginHint, storeLogin} from '../tools/docker/config';
+import {Runner} from '../tools/exec';
+import {identityToken} from '../context/oidc';
+import {cleanup, PostState} from './cleanup';
+import {collectLegs, Leg, mergeLegs, promote, removeStagingRecords, writeStagingRecords} from './fanout';
+import {checkPushAccess, deniedHintFromOutput} from './preflight';
+import {checkStaged, pointTags, Published, pushByDigest, Staged} from './publish';
 import {renderSummary} from './summary';
 
+type Env = Record<string, string | undefined>;
+
 export interface Deps {
-  env: Env;
+  host: Host;
   runner: Runner;
+  env: Env;
 }
 
-/** Registers a secret and each of its lines (multi-line secrets such as PEM keys are masked line by line). */
-function mask(secret: string): void {
-  if (!secret) return;
-  core.setSecret(secret);
-  for (const line of secret.split(/\r?\n/)) if (line.trim().length > 3) core.setSecret(line.trim());
-}
+export type Timings = [string, number][];
 
-type Timings = [string, number][];
-
-async function phase<T>(timings: Timings, name: string, fn: () => Promise<T>): Promise<T> {
+/** Runs one phase inside a log group and records its time. */
+export async function phase<T>(host: Host, timings: Timings, name: string, fn: () => Promise<T>): Promise<T> {
   const t0 = Date.now();
   try {
-    return await core.group(name, fn);
+    return await host.group(name, fn);
   } finally {
     timings.push([name.toLowerCase(), Date.now() - t0]);
   }
 }
 
-export async function main({env, runner}: Deps): Promise<void> {
-  const inputs = getInputs(env);
-  for (const s of [inputs.password, inputs.cosignKey, inputs.cosignPassword, inputs.githubToken]) mask(s);
-  const timings: Timings = [];
+interface Signer {
+  bin: string;
+  /** key mode: the public key that verifies */
+  publicKey: string;
+  /** keyless: the identity and issuer the certificate must carry */
+  identity?: {certificateIdentity: string; certificateOidcIssuer: string};
+}
 
-  // --- metadata: tags, labels, annotations (pure engine, facts from the runner and the GitHub API)
-  const meta = await phase(timings, 'Metadata', async () => {
-    const m = await resolveMetadata({inputs, env, githubToken: inputs.githubToken, now: nowFromEnv(env)});
-    for (const w of m.warnings) core.warning(w);
-    core.info(`version: ${m.version.main ?? '(none)'}`);
-    for (const t of m.tags) core.info(`tag: ${t}`);
-    return m;
+/** What a run produced, for outputs and the summary. */
+export interface Outcome {
+  published?: Published;
+  signatures: Record<string, string>;
+  verifyCommands: string[];
+  /** why nothing was published, or how the run ended */
+  reason: string;
+}
+
+export function summaryOf(
+  plan: Plan,
+  o: Outcome,
+  timings: Timings,
+  failure?: {phase: string; message: string}
+): string {
+  return renderSummary({
+    images: plan.meta.images,
+    version: plan.meta.version.main ?? '',
+    tags: plan.meta.tags,
+    digest: o.published?.digest ?? '',
+    platformDigests: o.published?.platformDigests ?? {},
+    size: o.published?.size ?? 0,
+    refs: o.published?.refs ?? [],
+    signatures: o.signatures,
+    verifyCommands: o.verifyCommands,
+    notPushedReason: o.reason,
+    timings,
+    dryRun: plan.dryRun,
+    failure
   });
-  const metaOut = metadataOutputs(meta, {
-    tags: inputs.sepTags,
-    labels: inputs.sepLabels,
-    annotations: inputs.sepAnnotations
-  });
-  for (const [k, v] of Object.entries(metaOut)) core.setOutput(k, v);
-  for (const [k, v] of Object.entries(metadataEnvExports(metaOut, env))) core.exportVariable(k, v);
-  const summarize = (
-    reason: string,
-    published?: Published,
-    signatures: Record<string, string> = {},
-    verifyCommands: string[] = []
-  ): Promise<void> => writeSummary({meta, inputs, published, signatures, verifyCommands, timings, reason});
+}
 
-  if (inputs.mode === 'plan') {
-    const matrix = planMatrix(inputs.platforms, parseRunners(inputs.runners));
-    core.setOutput('matrix', JSON.stringify(matrix));
-    core.info(`matrix: ${matrix.include.map(l => `${l.platform} on ${l.runner}`).join(', ')}`);
-    await summarize(`mode plan: ${matrix.include.length} build legs`);
-    return;
-  }
-
-  // --- plan
-  const repos = targetRepositories(meta.images);
-  const targets: Target[] = meta.images.map(image => ({image, repo: parseRepository(image) as Repository}));
-  const auths = resolveAuths(inputs, repos);
-  for (const a of auths) if (a.password !== inputs.password) mask(a.password);
-  const insecure = parseInsecureRegistries(inputs.insecureRegistries);
-  // build, merge and promote exist to push; publish pushes when asked
-  const pushing = (inputs.push || inputs.mode !== 'publish') && targets.length > 0;
-  const building = inputs.mode === 'publish' || inputs.mode === 'build';
-  const repoPrivate = (readEventPayload(env['GITHUB_EVENT_PATH'])['repository'] as {private?: boolean} | undefined)
-    ?.private;
-  const signMode =
-    pushing && inputs.mode !== 'build'
-      ? cosign.resolveSignMode(inputs.sign, inputs.cosignKey !== '', oidcAvailable(env), repoPrivate)
-      : 'none';
-  const signing = signMode !== 'none';
-  const run = {id: env['GITHUB_RUN_ID'] || 'local', attempt: env['GITHUB_RUN_ATTEMPT'] || '1'};
-  if (pushing && inputs.sign === 'auto' && !signing && oidcAvailable(env))
-    core.info('sign: auto: not signing keyless, as the repository is not public (set sign: keyless to sign anyway)');
-  if ((inputs.push || inputs.mode !== 'publish') && targets.length === 0) {
-    throw new InputError(
-      'images',
-      'images: push is true but no image is enabled; list at least one image (e.g. ghcr.io/owner/app)'
-    );
-  }
-  if (pushing) {
-    const missing = uncoveredImages(targets, auths);
-    if (missing.length) {
-      throw new InputError(
-        'registry-auth',
-        missing.map(m => `images: no credentials for ${m.registry} (image ${m.image})`).join('\n') +
-          '\nAdd them with registry/username/password or a registry-auth entry; an entry with no username (`- registry: <host>`) pushes anonymously.'
-      );
-    }
-  }
-  const registries = [...new Set(repos.map(r => r.registry))];
-  core.info(
-    `plan: ${registries.length} ${registries.length === 1 ? 'registry' : 'registries'}, ${meta.tagNames.length} tags, ` +
-      `${inputs.platforms.length || 1} platform(s) (${inputs.platforms.join(', ') || "the runner's"}), ` +
-      `push: ${pushing ? 'yes' : 'no'}, sign: ${signing ? signMode : 'no'}${inputs.dryRun ? ', dry run' : ''}`
-  );
-  if (pushing && meta.tagNames.length === 0)
-    core.notice('No tag rule matched this event: the image is pushed by digest only.');
-
-  const runnerTemp = env['RUNNER_TEMP'] || os.tmpdir();
-  fs.mkdirSync(runnerTemp, {recursive: true});
-  const workDir = fs.mkdtempSync(path.join(runnerTemp, 'publish-image-'));
-  const secrets = planSecrets(inputs.secrets, inputs.secretEnvs, inputs.secretFiles, workDir);
-  for (const f of secrets.files) mask(f.value);
-  const plan: BuildPlan = {
-    context: inputs.context,
-    file: inputs.file,
-    platforms: inputs.platforms,
-    buildArgs: inputs.buildArgs,
-    buildContexts: inputs.buildContexts,
-    secrets: secrets.args,
-    ssh: inputs.ssh,
-    target: inputs.target,
-    cacheFrom: inputs.cacheFrom,
-    cacheTo: inputs.cacheTo,
-    noCache: inputs.noCache,
-    noCacheFilters: inputs.noCacheFilters,
-    pull: inputs.pull,
-    provenance: inputs.provenance,
-    sbom: inputs.sbom,
-    attests: inputs.attests,
-    annotations: meta.annotations,
-    labels: meta.labels,
-    outputs: inputs.outputs,
-    network: inputs.network,
-    addHosts: inputs.addHosts,
-    shmSize: inputs.shmSize,
-    ulimit: inputs.ulimit,
-    builder: inputs.builder,
-    ociLayout: pushing ? path.join(workDir, 'oci-layout') : '',
-    load: inputs.load,
-    localTags: pushing && !inputs.load ? [] : meta.tags,
-    metadataFile: path.join(workDir, 'metadata.json'),
-    iidFile: path.join(workDir, 'iid.txt')
-  };
-
-  if (inputs.dryRun) {
-    try {
-      await core.group('Plan (dry run)', () => {
-        for (const a of auths)
-          core.info(
-            a.username
-              ? `login: docker login --username ${a.username} --password-stdin ${a.registry}`
-              : `login: ${a.registry} anonymously`
-          );
-        if (building) core.info(`build: docker ${buildArgs(plan).join(' ')}`);
-        if (inputs.mode === 'merge')
-          core.info(`merge: the legs tagged ${stagingPrefix(run.id, run.attempt)}* -> one index`);
-        if (inputs.mode === 'promote') core.info(`promote: copy ${inputs.source} by digest`);
-        if (pushing)
-          for (const t of targets) core.info(`tag: ${t.image}:{${meta.tagNames.join(',')}} -> the pushed digest`);
-        if (signing)
-          for (const t of targets)
-            core.info(
-              `sign: cosign ${cosign.signArgs(`${t.image}@<digest>`, {...signOptions(inputs, signMode === 'keyless' ? 'keyless' : 'key'), identityTokenFile: '<oidc-token-file>', plainHttp: false}).join(' ')}`
-            );
-        return Promise.resolve();
-      });
-      await summarize('dry run');
-    } finally {
-      fs.rmSync(workDir, {recursive: true, force: true});
-    }
-    return;
-  }
-
-  // CA files for tools that take a path (cosign), readable by this step only
-  const caFiles = new Map<string, string>();
-  for (const a of auths.filter(x => x.caCert)) {
-    const f = path.join(workDir, `ca-${caFiles.size}.crt`);
-    fs.writeFileSync(f, a.caCert, {mode: 0o600});
-    caFiles.set(a.registry, f);
-  }
+export async function execute(plan: Plan, {host, runner, env}: Deps, timings: Timings = []): Promise<void> {
   const state: PostState = {
-    dockerConfig: createDockerConfig(runnerTemp, env),
-    registries: auths.filter(a => a.username).map(a => a.registry),
-    logout: inputs.logout,
-    daemonCAs: []
+    dockerConfig: plan.dockerConfig,
+    registries: plan.logins.filter(l => l.username).map(l => l.registry),
+    logout: plan.logout,
+    daemonCAs: [],
+    workDir: plan.workDir
   };
-  saveState(state);
-  if (!inputs.logout) core.exportVariable('DOCKER_CONFIG', state.dockerConfig);
-  const toolEnv: Record<string, string> = {DOCKER_CONFIG: state.dockerConfig, BUILDX_CONFIG: buildxConfigDir(env)};
+  fs.mkdirSync(plan.workDir, {recursive: true, mode: 0o700});
+  createDockerConfig(plan.dockerConfig, env);
+  host.saveState(state);
+  if (!plan.logout) host.exportVariable('DOCKER_CONFIG', plan.dockerConfig);
+  const toolEnv: Record<string, string> = {DOCKER_CONFIG: plan.dockerConfig, BUILDX_CONFIG: buildxConfigDir(env)};
+  for (const l of plan.logins) if (l.caFile) fs.writeFileSync(l.caFile, plan.vault.caCert(l.registry), {mode: 0o600});
   const client = new RegistryClient({
     credentials: new Map(
-      auths.filter(a => a.username).map(a => [a.registry, {username: a.username, password: a.password}])
+      plan.logins
+        .filter(l => l.username)
+        .map(l => [l.registry, {username: l.username, password: plan.vault.password(l.registry)}])
     ),
-    caCerts: new Map(auths.filter(a => a.caCert).map(a => [a.registry, a.caCert])),
-    insecure,
+    caCerts: new Map(plan.logins.filter(l => l.caFile).map(l => [l.registry, plan.vault.caCert(l.registry)])),
+    insecure: plan.insecure,
     env,
-    retries: inputs.retries,
-    log: s => core.info(s),
-    debug: core.isDebug() ? s => core.debug(s) : undefined
+    retries: plan.retries,
+    log: s => host.info(s),
+    debug: host.isDebug() ? s => host.debug(s) : undefined
   });
+  const outcome: Outcome = {signatures: {}, verifyCommands: [], reason: plan.notPushedReason};
+  let current = 'preflight';
+  const step = <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    current = name.toLowerCase();
+    return phase(host, timings, name, fn);
+  };
   try {
-    const [signer, version] = await phase(timings, 'Preflight', () =>
-      Promise.all([
-        preflight({inputs, auths, targets, pushing, signing, signMode, env, workDir, client, runner, state, toolEnv}),
-        building ? buildxVersion(runner, toolEnv) : Promise.resolve(undefined)
-      ])
-    );
-    if (building) {
-      checkBuildxVersion(version, plan);
-      core.info(`docker buildx ${version ?? '(development build)'}`);
-    }
+    await run();
+  } catch (e) {
+    outcome.reason = `failed in ${current}`;
+    await host.summary(summaryOf(plan, outcome, timings, {phase: current, message: errorMessage(e)}));
+    throw e;
+  } finally {
+    await client.close();
+    for (const p of await cleanup(runner, state)) host.warning(p);
+  }
 
-    const existing =
-      pushing && inputs.ifExists !== 'overwrite'
-        ? await releaseTagDigest(client, targets, meta.version.main)
-        : undefined;
-    if (existing && inputs.ifExists === 'fail') {
-      throw new PhaseError(
-        'preflight',
-        `if-exists: fail: ${existing.ref} already exists (${existing.digest}); nothing was built. Release tags are immutable here: bump the version, or set if-exists: overwrite.`
-      );
+  async function run(): Promise<void> {
+    const [signer, version] = await step('Preflight', () =>
+      Promise.all([preflight(), plan.build ? buildxVersion(runner, toolEnv) : Promise.resolve(undefined)])
+    );
+    if (plan.build) {
+      checkBuildxVersion(version, plan.build.plan);
+      host.info(`docker buildx ${version ?? '(development build)'}`);
     }
-    if (existing && inputs.ifExists === 'skip') {
-      core.notice(
-        `${existing.ref} already exists (${existing.digest}): if-exists: skip, so nothing was built or pushed; digest is the existing one.`
-      );
-      core.setOutput('digest', existing.digest);
-      for (const k of ['imageid', 'metadata', 'refs', 'cosign-verify-commands']) core.setOutput(k, '');
-      core.setOutput('platform-digests', '{}');
-      core.setOutput('signatures', '{}');
-      await summarize(`${existing.ref} already exists (if-exists: skip); its digest is ${existing.digest}`);
-      return;
+    if (plan.pushing && plan.ifExists !== 'overwrite') {
+      const existing = await releaseTagDigest();
+      if (existing && plan.ifExists === 'fail')
+        throw new PhaseError(
+          'preflight',
+          `if-exists: fail: ${existing.ref} already exists (${existing.digest}); nothing was built. Release tags are immutable here: bump the version, or set if-exists: overwrite.`
+        );
+      if (existing) {
+        host.notice(
+          `${existing.ref} already exists (${existing.digest}): if-exists: skip, so nothing was built or pushed; digest is the existing one.`
+        );
+        host.setOutput('digest', existing.digest);
+        for (const k of ['imageid', 'metadata', 'refs', 'cosign-verify-commands']) host.setOutput(k, '');
+        host.setOutput('platform-digests', '{}');
+        host.setOutput('signatures', '{}');
+        outcome.reason = `${existing.ref} already exists (if-exists: skip); its digest is ${existing.digest}`;
+        await host.summary(summaryOf(plan, outcome, timings));
+        return;
+      }
     }
-    for (const f of secrets.files) fs.writeFileSync(f.path, f.value, {mode: 0o600});
-    const cosignEnv = {...toolEnv, COSIGN_PRIVATE_KEY: inputs.cosignKey, COSIGN_PASSWORD: inputs.cosignPassword};
+    for (const [file, value] of plan.vault.files()) fs.writeFileSync(file, value, {mode: 0o600});
 
     let staged: Staged | undefined;
     let legs: Leg[] = [];
-    if (building) {
-      const built = await phase(timings, 'Build', async () => {
+    if (plan.build) {
+      const build = plan.build;
+      const built = await step('Build', async () => {
         try {
-          const b = await runBuild(runner, plan, toolEnv);
-          for (const w of b.warnings) core.warning(w);
+          const b = await runBuild(runner, build.plan, toolEnv);
+          for (const w of b.warnings) host.warning(w);
           return b;
         } catch (e) {
-          const denied = e instanceof CommandError ? deniedHintFromOutput(e.stderrTail, targets, auths) : '';
+          const denied = e instanceof CommandError ? deniedHintFromOutput(e.stderrTail, plan.targets, plan.logins) : '';
           if (denied) throw new PhaseError('build', `${errorMessage(e)}\n${denied}`);
           throw e;
         }
       });
-      core.setOutput('imageid', built.imageId);
-      core.setOutput('metadata', JSON.stringify(built.metadata));
-      if (pushing) {
+      host.setOutput('imageid', built.imageId);
+      host.setOutput('metadata', JSON.stringify(built.metadata));
+      if (plan.push) {
         if (!built.digest)
           throw new Error(
             'buildx reported no digest for the pushed image (containerimage.digest is missing from its metadata file)'
           );
         const digest = built.digest;
-        staged = await phase(timings, 'Push', async () => {
-          await pushByDigest(client, targets, readLayout(plan.ociLayout, digest), plan.ociLayout, s => core.info(s));
-          return checkStaged(client, targets, digest, inputs.platforms, s => core.info(s));
+        const layout = plan.push.layout;
+        staged = await step('Push', async () => {
+          await pushByDigest(client, plan.targets, readLayout(layout, digest), layout, s => host.info(s));
+          return checkStaged(client, plan.targets, digest, plan.platforms, s => host.info(s));
         });
       }
-    } else if (inputs.mode === 'merge') {
-      staged = await phase(timings, 'Merge', async () => {
-        legs = await collectLegs(client, targets, run, s => core.info(s));
-        const index = await mergeLegs(client, targets, legs, inputs.platforms, plainAnnotations(meta.annotations), s =>
-          core.info(s)
+    } else if (plan.merge) {
+      staged = await step('Merge', async () => {
+        legs = await collectLegs(client, plan.targets, plan.run, s => host.info(s));
+        const index = await mergeLegs(
+          client,
+          plan.targets,
+          legs,
+          plan.platforms,
+          plainAnnotations(plan.meta.annotations),
+          s => host.info(s)
         );
-        return checkStaged(client, targets, index.digest, inputs.platforms, s => core.info(s));
+        return checkStaged(client, plan.targets, index.digest, plan.platforms, s => host.info(s));
       });
-    } else if (inputs.mode === 'promote') {
-      const source = parseSource(inputs.source);
-      staged = await phase(timings, 'Promote', async () => {
-        await promote(client, source, targets, s => core.info(s));
-        return checkStaged(client, targets, source.digest, inputs.platforms, s => core.info(s));
+    } else if (plan.promote) {
+      const source = plan.promote;
+      staged = await step('Promote', async () => {
+        await promote(client, source, plan.targets, s => host.info(s));
+        return checkStaged(client, plan.targets, source.digest, plan.platforms, s => host.info(s));
       });
     }
 
-    if (inputs.mode === 'build' && staged) {
+    if (plan.stage && staged) {
       const st = staged;
-      const leg = await phase(timings, 'Stage', () =>
+      const stage = plan.stage;
+      const leg = await step('Stage', () =>
         writeStagingRecords(
           client,
-          targets,
-          run,
+          plan.targets,
+          plan.run,
           {
-            platform: inputs.platforms[0] ?? Object.keys(st.platformDigests)[0] ?? 'unknown',
+            platform: stage.platform || (Object.keys(st.platformDigests)[0] ?? 'unknown'),
             digest: st.digest,
             mediaType: st.manifests[0]?.mediaType ?? ''
           },
-          s => core.info(s)
+          s => host.info(s)
         )
       );
-      core.setOutput('digest', st.digest);
-      core.setOutput('platform-digests', JSON.stringify(st.platformDigests));
-      core.setOutput('refs', targets.map(t => `${t.image}@${st.digest}`).join('\n'));
-      core.setOutput('signatures', '{}');
-      core.setOutput('cosign-verify-commands', '');
-      core.info(`leg staged as ${leg}: run mode: merge after the matrix to publish it`);
-      await summarize(`mode build: leg ${st.digest} staged for the merge (no tag moved)`);
+      host.setOutput('digest', st.digest);
+      host.setOutput('platform-digests', JSON.stringify(st.platformDigests));
+      host.setOutput('refs', plan.targets.map(t => `${t.image}@${st.digest}`).join('\n'));
+      host.setOutput('signatures', '{}');
+      host.setOutput('cosign-verify-commands', '');
+      host.info(`leg staged as ${leg}: run mode: merge after the matrix to publish it`);
+      outcome.reason = `mode build: leg ${st.digest} staged for the merge (no tag moved)`;
+      await host.summary(summaryOf(plan, outcome, timings));
+      host.info(`staged ${plan.targets.map(t => `${t.image}@${st.digest}`).join(', ')}`);
       return;
     }
 
     // Signed and verified by digest before any tag moves: a signature that fails leaves every tag where it was.
-    const signatures: Record<string, string> = {};
-    const verifyCommands: string[] = [];
-    if (staged && signing && signer) {
+    if (staged && plan.sign && signer) {
       const st = staged;
+      const sp = plan.sign;
       const digests = [
         st.digest,
-        ...(inputs.signPlatforms ? Object.values(st.platformDigests).filter(d => d !== st.digest) : [])
+        ...(sp.platforms ? Object.values(st.platformDigests).filter(d => d !== st.digest) : [])
       ];
-      // once per repository; repositories in parallel (each is its own cosign process)
-      const repos = [...new Map(targets.map(t => [`${t.repo.registry}/${t.repo.path}`, t])).values()];
-      await phase(timings, 'Sign', async () => {
+      const cosignEnv = {
+        ...toolEnv,
+        COSIGN_PRIVATE_KEY: plan.vault.cosignKey,
+        COSIGN_PASSWORD: plan.vault.cosignPassword
+      };
+      await step('Sign', async () => {
+        // once per repository; repositories in parallel (each is its own cosign process)
         const done = await Promise.all(
-          repos.map(async t => {
-            const o: cosign.SignOptions = {
-              ...signer.options,
-              plainHttp: await client.plainHttp(t.repo.registry),
-              caFile: caFiles.get(t.repo.registry)
-            };
+          sp.repos.map(async r => {
+            const o: cosign.SignOptions = {...r.options, ...signer.identity};
             const out: [string, string, string][] = [];
             for (const digest of digests) {
-              const ref = `${t.image}@${digest}`;
+              const ref = `${r.image}@${digest}`;
               await cosign.sign(runner, signer.bin, ref, o, cosignEnv);
               await cosign.verify(runner, signer.bin, ref, o, {...toolEnv, COSIGN_PUBLIC_KEY: signer.publicKey});
-              core.info(`signed and verified ${ref}`);
-              out.push([ref, `${t.image}:${digest.replace(':', '-')}.sig`, cosign.verifyCommand(ref, o)]);
+              host.info(`signed and verified ${ref}`);
+              out.push([ref, `${r.image}:${digest.replace(':', '-')}.sig`, cosign.verifyCommand(ref, o)]);
             }
             return out;
           })
         );
         for (const [ref, sig, cmd] of done.flat()) {
-          signatures[ref] = sig;
-          verifyCommands.push(cmd);
+          outcome.signatures[ref] = sig;
+          outcome.verifyCommands.push(cmd);
         }
       });
     }
 
     const published = staged
-      ? await phase(timings, 'Tag', () => pointTags(client, targets, staged, meta.tagNames, s => core.info(s)))
+      ? await step('Tag', () => pointTags(client, plan.targets, staged, plan.tags, s => host.info(s)))
       : undefined;
+    outcome.published = published;
+    if (plan.merge && published)
+      for (const w of await removeStagingRecords(client, plan.targets, legs, s => host.info(s))) host.warning(w);
 
-    if (inputs.mode === 'merge' && published) {
-      for (const w of await removeStagingRecords(client, targets, legs, s => core.info(s))) core.warning(w);
+    host.setOutput('digest', published?.digest ?? '');
+    host.setOutput('platform-digests', JSON.stringify(published?.platformDigests ?? {}));
+    host.setOutput('refs', (published?.refs ?? []).join('\n'));
+    host.setOutput('signatures', JSON.stringify(outcome.signatures));
+    host.setOutput('cosign-verify-commands', outcome.verifyCommands.join('\n'));
+    if (!published) host.notice(`No digest output: nothing was pushed (${plan.notPushedReason}).`);
+    await host.summary(summaryOf(plan, outcome, timings));
+    if (published)
+      for (const t of uniqueRepos(plan))
+        host.info(
+          `published ${t}@${published.digest} (${plan.tags.length} ${plan.tags.length === 1 ? 'tag' : 'tags'})`
+        );
+    else host.info(`done: nothing pushed (${plan.notPushedReason})`);
+  }
+
+  /** The release tag (the version) where it already exists in a target repository. */
+  async function releaseTagDigest(): Promise<{ref: string; digest: string} | undefined> {
+    const version = plan.meta.version.main;
+    if (!version) return undefined;
+    for (const t of plan.targets) {
+      const m = await client.getManifest(t.repo, version, 'HEAD');
+      if (m) return {ref: `${t.image}:${version}`, digest: m.digest};
     }
-
-    core.setOutput('digest', published?.digest ?? '');
-    core.setOutput('platform-digests', JSON.stringify(published?.platformDigests ?? {}));
-    core.setOutput('refs', (published?.refs ?? []).join('\n'));
-    core.setOutput('signatures', JSON.stringify(signatures));
-    core.setOutput('cosign-verify-commands', verifyCommands.join('\n'));
-    const reason = pushing ? '' : inputs.push ? 'no image is enabled' : 'push is false';
-    if (!published) core.notice(`No digest output: nothing was pushed (${reason}).`);
-    await summarize(reason, published, signatures, verifyCommands);
-  } finally {
-    await client.close();
-    fs.rmSync(workDir, {recursive: true, force: true});
-    if (inputs.logout) {
-      for (const p of await removeDockerConfig(runner, state.dockerConfig, state.registries)) core.warning(p);
-      for (const f of state.daemonCAs) await removeDaemonCA(runner, f);
-    }
+    return undefined;
   }
-}
 
-/** The release tag (the version) where it already exists in a target repository. */
-async function releaseTagDigest(
-  client: RegistryClient,
-  targets: readonly Target[],
-  version: string | undefined
-): Promise<{ref: string; digest: string} | undefined> {
-  if (!version) return undefined;
-  for (const t of targets) {
-    const m = await client.getManifest(t.repo, version, 'HEAD');
-    if (m) return {ref: `${t.image}:${version}`, digest: m.digest};
-  }
-  return undefined;
-}
-
-interface PreflightArgs {
-  inputs: Inputs;
-  auths: RegistryAuth[];
-  targets: Target[];
-  pushing: boolean;
-  signing: boolean;
-  signMode: cosign.SignMode | 'none';
-  env: Env;
-  workDir: string;
-  client: RegistryClient;
-  runner: Runner;
-  state: PostState;
-  toolEnv: Record<string, string>;
-}
-
-/** Logins, push rights, the signer: everything that can be refused, before the build. */
-async function preflight(a: PreflightArgs): Promise<Signer | undefined> {
-  // credentials tried against every registry in parallel
-  await Promise.all(
-    a.auths.map(async auth => {
-      if (auth.caCert) {
-        const file = await installDaemonCA(a.runner, auth.registry, auth.caCert);
-        if (file) {
-          a.state.daemonCAs.push(file);
-          saveState(a.state);
+  /** Logins, push rights, the signer: everything that can be refused, before the build. */
+  async function preflight(): Promise<Signer | undefined> {
+    // credentials tried against every registry in parallel
+    await Promise.all(
+      plan.logins.map(async l => {
+        if (l.caFile) {
+          const file = await installDaemonCA(runner, l.registry, plan.vault.caCert(l.registry));
+          if (file) {
+            state.daemonCAs.push(file);
+            host.saveState(state);
+          }
+          host.info(`${l.registry}: trusting the CA from ca-cert (daemon and this step only)`);
         }
-        core.info(`${auth.registry}: trusting the CA from ca-cert (daemon and this step only)`);
-      }
-      if (!auth.username) {
-        core.info(`${auth.registry}: anonymous`);
-        return;
-      }
-      try {
-        await a.client.ping(auth.registry);
-      } catch (e) {
-        if (e instanceof RegistryError && e.status === 401) {
-          throw new PhaseError(
-            'preflight',
-            `${auth.registry} refused the credentials of "${auth.username}" (${e.detail || '401'}). ${loginHint(auth.registry, '401 unauthorized')}`
-          );
+        if (!l.username) {
+          host.info(`${l.registry}: anonymous`);
+          return;
         }
-        throw e;
-      }
-    })
-  );
-  // one docker login at a time: they share the config file
-  for (const auth of a.auths.filter(x => x.username)) {
-    await dockerLogin(a.runner, a.state.dockerConfig, auth);
-    core.info(`${auth.registry}: logged in as ${auth.username}`);
-  }
-  const [, signer] = await Promise.all([
-    a.pushing ? checkPushAccess(a.client, a.targets, a.auths, s => core.info(s)) : undefined,
-    a.signing ? prepareSigner(a) : undefined
-  ]);
-  return signer;
-}
-
-async function writeSummary(a: {
-  meta: Metadata;
-  inputs: Inputs;
-  published: Published | undefined;
-  signatures: Record<string, string>;
-  verifyCommands: string[];
-  timings: Timings;
-  reason: string;
-}): Promise<void> {
-  if (!process.env['GITHUB_STEP_SUMMARY']) return;
-  const md = renderSummary({
-    images: a.meta.images,
-    version: a.meta.version.main ?? '',
-    tags: a.meta.tags,
-    digest: a.published?.digest ?? '',
-    platformDigests: a.published?.platformDigests ?? {},
-    size: a.published?.size ?? 0,
-    refs: a.published?.refs ?? [],
-    signatures: a.signatures,
-    verifyCommands: a.verifyCommands,
-    notPushedReason: a.reason,
-    timings: a.timings,
-    dryRun: a.inputs.dryRun
-  });
-  try {
-    await core.summary.addRaw(md).write();
-  } catch (e) {
-    core.warning(`could not write the job summary: ${errorMessage(e)}`);
-  }
-}
-
-/** The signing options every signature of this run shares. */
-function signOptions(inputs: Inputs, mode: cosign.SignMode): Omit<cosign.SignOptions, 'plainHttp'> {
-  return {
-    mode,
-    tlogUpload: inputs.tlogUpload,
-    annotations: inputs.signAnnotations,
-    fulcioUrl: inputs.fulcioUrl || undefined,
-    rekorUrl: inputs.rekorUrl || undefined
-  };
-}
-
-export interface Signer {
-  options: Omit<cosign.SignOptions, 'plainHttp'>;
-  /** key mode: the public key that verifies */
-  publicKey: string;
-  /** the cosign binary (PATH, tool cache, or downloaded) */
-  bin: string;
-}
-
-/** Opens the key (key mode) or asks the runner for the OIDC token (keyless): before anything is built. */
-async function prepareSigner(a: PreflightArgs): Promise<Signer> {
-  const chosen = await chooseCosign({
-    requested: a.inputs.cosignVersion,
-    releaseUrl: a.inputs.cosignReleaseUrl,
-    env: a.env,
-    runner: a.runner
-  });
-  core.info(`sign: ${chosen.how}`);
-  const bin = chosen.path;
-  if (a.signMode === 'key') {
-    const keyUri = cosign.isKeyUri(a.inputs.cosignKey) ? a.inputs.cosignKey.trim() : undefined;
-    const pem = await cosign.publicKey(
-      a.runner,
-      bin,
-      {...a.toolEnv, COSIGN_PRIVATE_KEY: keyUri ? '' : a.inputs.cosignKey, COSIGN_PASSWORD: a.inputs.cosignPassword},
-      keyUri
+        try {
+          await client.ping(l.registry);
+        } catch (e) {
+          if (e instanceof RegistryError && e.status === 401) {
+            throw new PhaseError(
+              'preflight',
+              `${l.registry} refused the credentials of "${l.username}" (${e.detail || '401'}). ${loginHint(l.registry, '401 unauthorized')}`
+            );
+          }
+          throw e;
+        }
+      })
     );
-    core.info(keyUri ? `sign: key: ${keyUri} answers` : 'sign: key: cosign-key opens with cosign-password');
-    return {options: {...signOptions(a.inputs, 'key'), keyUri}, publicKey: pem, bin};
+    // the credentials that answered go into the step's own Docker config, for buildx and cosign
+    for (const l of plan.logins.filter(x => x.username)) {
+      storeLogin(plan.dockerConfig, {
+        registry: l.registry,
+        username: l.username,
+        password: plan.vault.password(l.registry)
+      });
+      host.info(`${l.registry}: logged in as ${l.username} (${l.from})`);
+    }
+    const [, signer] = await Promise.all([
+      plan.pushing ? checkPushAccess(client, plan.targets, plan.logins, s => host.info(s)) : undefined,
+      plan.sign ? prepareSigner() : undefined
+    ]);
+    return signer;
   }
-  const id = await requestIdToken(a.env);
-  mask(id.token);
-  const tokenFile = path.join(a.workDir, 'oidc-token');
-  fs.writeFileSync(tokenFile, id.token, {mode: 0o600});
-  core.info(`sign: keyless, as ${id.identity} (issuer ${id.issuer})`);
-  return {
-    options: {
-      ...signOptions(a.inputs, 'keyless'),
-      identityTokenFile: tokenFile,
-      certificateIdentity: id.identity,
-      certificateOidcIssuer: id.issuer
-    },
-    publicKey: '',
-    bin
-  };
+
+  /** Opens the key (key mode) or gets the identity token (keyless): before anything is built. */
+  async function prepareSigner(): Promise<Signer> {
+    const sp = plan.sign;
+    if (!sp) throw new Error('no signing in the plan');
+    const chosen = await chooseCosign({requested: sp.cosignVersion, releaseUrl: sp.cosignReleaseUrl, env, runner});
+    host.info(`sign: ${chosen.how}`);
+    if (sp.mode === 'key') {
+      const keyUri = sp.options.keyUri;
+      const pem = await cosign.publicKey(
+        runner,
+        chosen.path,
+        {
+          ...toolEnv,
+          COSIGN_PRIVATE_KEY: keyUri ? '' : plan.vault.cosignKey,
+          COSIGN_PASSWORD: plan.vault.cosignPassword
+        },
+        keyUri
+      );
+      host.info(keyUri ? `sign: key: ${keyUri} answers` : 'sign: key: cosign-key opens with cosign-password');
+      return {bin: chosen.path, publicKey: pem};
+    }
+    const id = await identityToken(sp.identity, env);
+    host.mask(id.token);
+    fs.writeFileSync(sp.options.identityTokenFile ?? '', id.token, {mode: 0o600});
+    host.info(`sign: keyless, as ${id.identity} (issuer ${id.issuer})`);
+    return {
+      bin: chosen.path,
+      publicKey: '',
+      identity: {certificateIdentity: id.identity, certificateOidcIssuer: id.issuer}
+    };
+  }
+}
+
+function uniqueRepos(plan: Plan): string[] {
+  return [...new Set(plan.targets.map(t => t.image))];
 }
 
 /** level:key=value annotations -> the key=value of the index level (the manifest level when none is given). */
-function plainAnnotations(leveled: readonly string[]): Record<string, string> {
+export function plainAnnotations(leveled: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const a of leveled) {
     const m = /^(?:([a-z-]+(?:\[[^\]]*\])?):)?([^=]+)=(.*)$/s.exec(a);

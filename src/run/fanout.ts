@@ -4,9 +4,10 @@
  * promote copies an existing image, by digest, into the target repositories. Tags, signing and verification
  * then follow as in a single job (main.ts).
  */
+import {Source} from '../config/inputs';
 import {Readable} from 'node:stream';
 import {IndexEntry, Manifest, MANIFEST_TYPES, platformString, RegistryClient, RegistryError} from '../registry-client';
-import {parseRepository, Repository, repoName} from '../reference';
+import {repoName} from '../reference';
 import {
   EMPTY_DESCRIPTOR,
   EMPTY_JSON,
@@ -18,7 +19,8 @@ import {
   stagingPrefix,
   stagingTag
 } from '../plan/staging';
-import {imagePlatforms, missingPlatforms, Target} from './publish';
+import {imagePlatforms, missingPlatforms} from './publish';
+import {Target} from '../plan/types';
 import {InputError} from '../errors';
 import {sha256} from '../registry-client';
 
@@ -136,24 +138,6 @@ export async function removeStagingRecords(
     log(`${t.image}: staging records removed`);
   }
   return problems;
-}
-
-export interface Source {
-  repo: Repository;
-  digest: string;
-  ref: string;
-}
-
-export function parseSource(source: string): Source {
-  const m = /^(.+)@(sha256:[a-f0-9]{64})$/.exec(source.trim());
-  const repo = m ? parseRepository(m[1] ?? '') : 'no digest';
-  if (!m || typeof repo === 'string') {
-    throw new InputError(
-      'source',
-      `source: "${source}" is not registry/repository@sha256:<64 hex>; promote copies an image by its digest`
-    );
-  }
-  return {repo, digest: m[2] ?? '', ref: source.trim()};
 }
 
 /** mode: promote — copies the image (index, manifests, blobs) by digest from the source into every target. */

@@ -4,7 +4,8 @@
  * (which needs the push scope, through the registry's own auth challenge) and cancelled at once.
  */
 import {PhaseError} from '../errors';
-import {RegistryAuth} from '../config/registry-auth';
+/** who pushes to a registry (never the password) */
+export type Pusher = {registry: string; username: string};
 import {RegistryClient, RegistryError} from '../registry-client';
 import {Repository} from '../reference';
 
@@ -14,7 +15,7 @@ export interface PushTarget {
 }
 
 /** What a refusal most likely means, for this registry and this account. */
-export function pushDeniedHint(t: PushTarget, auth: RegistryAuth | undefined, status: number, detail: string): string {
+export function pushDeniedHint(t: PushTarget, auth: Pusher | undefined, status: number, detail: string): string {
   const who = auth?.username ? `the account "${auth.username}"` : 'anonymous access';
   const where = `${t.repo.registry}/${t.repo.path}`;
   if (status === 401 && auth?.username) {
@@ -45,11 +46,7 @@ export function pushDeniedHint(t: PushTarget, auth: RegistryAuth | undefined, st
 }
 
 /** The hint for `denied: requested access to the resource is denied` and friends, when a push fails after all. */
-export function deniedHintFromOutput(
-  output: string,
-  targets: readonly PushTarget[],
-  auths: readonly RegistryAuth[]
-): string {
+export function deniedHintFromOutput(output: string, targets: readonly PushTarget[], auths: readonly Pusher[]): string {
   if (!/denied|unauthorized|forbidden/i.test(output)) return '';
   return targets
     .map(t =>
@@ -66,7 +63,7 @@ export function deniedHintFromOutput(
 export async function checkPushAccess(
   client: RegistryClient,
   targets: readonly PushTarget[],
-  auths: readonly RegistryAuth[],
+  auths: readonly Pusher[],
   log: (s: string) => void
 ): Promise<void> {
   const seen = new Set<string>();

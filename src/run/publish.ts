@@ -5,15 +5,10 @@
  * tag pointed at it (one PUT per tag). Finally every tag is read back and must resolve to the digest.
  */
 import * as fs from 'node:fs';
+import {Target} from '../plan/types';
 import {blobPath, LayoutImage} from '../oci-layout';
 import {IndexEntry, Manifest, platformString, RegistryClient, RegistryError} from '../registry-client';
-import {Repository, repoName} from '../reference';
-
-export interface Target {
-  /** the image name as the metadata engine gives it (lower-cased, user's spelling of the registry) */
-  image: string;
-  repo: Repository;
-}
+import {repoName} from '../reference';
 
 export interface Published {
   digest: string;

@@ -13,6 +13,8 @@ export interface SummaryData {
   notPushedReason: string;
   timings: [string, number][];
   dryRun: boolean;
+  /** how a failed run ended: the phase and the error */
+  failure?: {phase: string; message: string};
 }
 
 const esc = (s: string): string => s.replace(/\|/g, '\\|');
@@ -31,7 +33,16 @@ export function humanSize(bytes: number): string {
 
 export function renderSummary(d: SummaryData): string {
   const out: string[] = ['## publish-image', ''];
-  if (d.dryRun) out.push('> Dry run: nothing was built, pushed or signed.', '');
+  if (d.failure) {
+    out.push(
+      `> **Failed in ${esc(d.failure.phase)}.** ${d.failure.phase === 'tag' ? 'Some tags may have moved: see the log.' : 'No tag was moved: every tag is where it was.'}`,
+      '',
+      '```text',
+      ...d.failure.message.replace(/```/g, "'''").split('\n').slice(0, 30),
+      '```',
+      ''
+    );
+  } else if (d.dryRun) out.push('> Dry run: nothing was built, pushed or signed.', '');
   else if (!d.digest) out.push(`> Nothing was pushed: ${d.notPushedReason}`, '');
   out.push('| | |', '|---|---|');
   out.push(`| version | \`${esc(d.version || '(none)')}\` |`);

@@ -1,4 +1,3 @@
-import * as core from '@actions/core';
 import * as exec from '@actions/exec';
 import {CommandError} from '../errors';
 
@@ -34,12 +33,20 @@ export function tail(text: string, lines = TAIL_LINES): string {
 }
 
 export class ExecRunner implements Runner {
+  readonly #debug?: (line: string) => void;
+
+  /** debug: where command lines, exit codes and output tails go (RUNNER_DEBUG / --debug); none by default */
+  constructor(opts: {debug?: (line: string) => void} = {}) {
+    this.#debug = opts.debug;
+  }
+
   async run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
     Object.assign(env, options.env ?? {});
     // argv never holds a secret (values go through stdin, env or files), so it may be shown in debug logs
-    if (!options.stream && core.isDebug()) core.debug(`run: ${command} ${args.join(' ')}`);
+    const debug = this.#debug;
+    if (!options.stream && debug) debug(`run: ${command} ${args.join(' ')}`);
     const t0 = Date.now();
     const res = await exec.getExecOutput(command, [...args], {
       input: options.input === undefined ? undefined : Buffer.from(options.input),
@@ -48,9 +55,9 @@ export class ExecRunner implements Runner {
       silent: !options.stream,
       ignoreReturnCode: true
     });
-    if (!options.stream && core.isDebug()) {
-      core.debug(`exit ${res.exitCode} after ${Date.now() - t0} ms: ${command} ${args[0] ?? ''}`);
-      for (const line of tail(`${res.stdout}\n${res.stderr}`, 40).split('\n')) if (line.trim()) core.debug(`  ${line}`);
+    if (!options.stream && debug) {
+      debug(`exit ${res.exitCode} after ${Date.now() - t0} ms: ${command} ${args[0] ?? ''}`);
+      for (const line of tail(`${res.stdout}\n${res.stderr}`, 40).split('\n')) if (line.trim()) debug(`  ${line}`);
     }
     if (res.exitCode !== 0 && !options.allowFailure) {
       const stderr = tail(res.stderr || res.stdout);

@@ -1,11 +1,11 @@
-import {getInputs, readBoolean, targetRepositories} from '../../../src/config/inputs';
+import {fromActionsEnv, parseConfig, readBoolean, targetRepositories} from '../../../src/config/inputs';
 
 const env = (inputs: Record<string, string>): Record<string, string> =>
   Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]));
 
 describe('getInputs', () => {
   test('defaults', () => {
-    const i = getInputs({});
+    const i = parseConfig({});
     expect(i).toMatchObject({
       images: [],
       tags: [],
@@ -39,7 +39,7 @@ describe('getInputs', () => {
     ],
     ['password keeps surrounding spaces', {username: 'u', password: ' p '}, {password: ' p '}]
   ])('%s', (_n, inputs, expected) => {
-    expect(getInputs(env(inputs))).toMatchObject(expected);
+    expect(parseConfig(fromActionsEnv(env(inputs)))).toMatchObject(expected);
   });
 
   test.each<[string, Record<string, string>, RegExp]>([
@@ -53,11 +53,11 @@ describe('getInputs', () => {
       /^cosign-key: cosign-password was given but no cosign-key/
     ]
   ])('%s', (_n, inputs, message) => {
-    expect(() => getInputs(env(inputs))).toThrow(message);
+    expect(() => parseConfig(fromActionsEnv(env(inputs)))).toThrow(message);
   });
 
   test('the error for a bad boolean does not echo a secret input', () => {
-    expect(() => readBoolean({'INPUT_TLOG-UPLOAD': 'nope'}, 'tlog-upload', true)).toThrow(/tlog-upload/);
+    expect(() => readBoolean({'tlog-upload': 'nope'}, 'tlog-upload', true)).toThrow(/tlog-upload/);
   });
 });
 

@@ -14,6 +14,8 @@ import {
   usesCommitDate
 } from '../../../src/meta/resolve';
 import {Metadata, MetaInputs} from '../../../src/meta/types';
+import {githubContext, metaOptionsFromEnv} from '../../../src/context/github';
+import {parseConfig} from '../../../src/config/inputs';
 import {ApiStub, startGitHubApiStub} from '../../helpers/github-api-stub';
 
 const SHA = '860c1904a1ce19322e91ac35af1ab07466440c37';
@@ -169,8 +171,16 @@ describe('resolveMetadata against a loopback API', () => {
     };
   };
 
+  const resolveFromEnv = (a: {
+    inputs: MetaInputs;
+    env: Record<string, string>;
+    githubToken: string;
+    now: Date;
+  }): ReturnType<typeof resolveMetadata> =>
+    resolveMetadata({...a, ctx: githubContext(a.env, os.tmpdir()), opts: metaOptionsFromEnv(a.env)});
+
   test('repository facts feed the labels and type=edge; the token is a bearer header', async () => {
-    const m = await resolveMetadata({inputs: inputs(), env: env({}), githubToken: 'ghs_secret', now});
+    const m = await resolveFromEnv({inputs: inputs(), env: env({}), githubToken: 'ghs_secret', now});
     expect({tagNames: m.tagNames, labels: m.labels, warnings: m.warnings}).toEqual({
       tagNames: ['edge', 'master'],
       labels: [
@@ -191,7 +201,7 @@ describe('resolveMetadata against a loopback API', () => {
   });
 
   test('no token, no Authorization header', async () => {
-    await resolveMetadata({inputs: inputs(), env: env({}), githubToken: '', now});
+    await resolveFromEnv({inputs: inputs(), env: env({}), githubToken: '', now});
     expect(api.requests.map(r => r.headers['authorization'])).toEqual([undefined]);
   });
 
@@ -209,7 +219,7 @@ describe('resolveMetadata against a loopback API', () => {
       ['/repos/octocat/Hello-World']
     ]
   ])('{{commit_date}} %s', async (_name, payload, tagNames, urls) => {
-    const m = await resolveMetadata({
+    const m = await resolveFromEnv({
       inputs: inputs({tags: ["type=raw,value={{commit_date 'YYYYMMDD'}}"]}),
       env: env(payload),
       githubToken: '',
@@ -219,7 +229,7 @@ describe('resolveMetadata against a loopback API', () => {
   });
 
   test('no GITHUB_REPOSITORY: no request, no repository labels', async () => {
-    const m = await resolveMetadata({inputs: inputs(), env: env({}, {GITHUB_REPOSITORY: ''}), githubToken: 't', now});
+    const m = await resolveFromEnv({inputs: inputs(), env: env({}, {GITHUB_REPOSITORY: ''}), githubToken: 't', now});
     expect({
       requests: api.requests.length,
       tagNames: m.tagNames,
@@ -233,7 +243,7 @@ describe('resolveMetadata against a loopback API', () => {
 
   test('an API failure is a warning, never an error, and never shows the token', async () => {
     api.behaviour.status = 500;
-    const m = await resolveMetadata({
+    const m = await resolveFromEnv({
       inputs: inputs({tags: ["type=raw,value={{commit_date 'YYYYMMDD'}}"]}),
       env: env({}),
       githubToken: 'ghs_secret',
@@ -243,14 +253,14 @@ describe('resolveMetadata against a loopback API', () => {
       tagNames: ['20200110'],
       warnings: [
         `could not read repository facts from GITHUB_API_URL (${api.url}): GET ${api.url}/repos/octocat/Hello-World: HTTP 500: stub failure; ` +
-          'continuing without the title, description, url, source and licenses labels (and without the default branch that type=edge uses when it has no branch=)',
+          'the description and licenses labels are left out (title, url and source come from the runner), and type=edge without branch= has no default branch',
         `could not read the date of commit ${SHA} from GITHUB_API_URL (${api.url}): GET ${api.url}/repos/octocat/Hello-World/commits/${SHA}: HTTP 500: stub failure; {{commit_date}} uses the current time`
       ]
     });
   });
 
   test('an unreachable API is a warning', async () => {
-    const m = await resolveMetadata({
+    const m = await resolveFromEnv({
       inputs: inputs(),
       env: env({}, {GITHUB_API_URL: 'http://127.0.0.1:9'}),
       githubToken: '',
@@ -263,11 +273,19 @@ describe('resolveMetadata against a loopback API', () => {
     ]);
   });
 
-  test('invalid configuration fails before any request', async () => {
-    await expect(
-      resolveMetadata({inputs: inputs({tags: ['type=foo']}), env: env({}), githubToken: '', now})
-    ).rejects.toThrow(/^tags: "type=foo": unknown type/);
+  test('invalid configuration fails in parseConfig, before any request can be made', () => {
+    expect(() => parseConfig({tags: 'type=foo'})).toThrow(/^tags: "type=foo": unknown type/);
     expect(api.requests).toHaveLength(0);
+  });
+
+  test('an API failure keeps the title, url and source labels the runner knows', async () => {
+    api.behaviour.status = 500;
+    const m = await resolveFromEnv({inputs: inputs(), env: env({}), githubToken: '', now});
+    expect(m.json.labels).toMatchObject({
+      'org.opencontainers.image.title': 'Hello-World',
+      'org.opencontainers.image.url': 'https://github.com/octocat/Hello-World',
+      'org.opencontainers.image.source': 'https://github.com/octocat/Hello-World'
+    });
   });
 
   test.each<[string, number, RegExp]>([

@@ -8,7 +8,7 @@ import {parseFlavor} from '../../../src/meta/flavor';
 import {parseImages} from '../../../src/meta/images';
 import {parseTag, parseTags} from '../../../src/meta/tags';
 import {isRawStatement} from '../../../src/meta/template';
-import {getInputs} from '../../../src/config/inputs';
+import {fromActionsEnv, parseConfig} from '../../../src/config/inputs';
 import {vectors} from '../../helpers/vectors';
 
 const v = vectors();
@@ -88,7 +88,7 @@ describe('parser tables', () => {
   test.each(valid('context.test/getInputs'))('getInputs #%d', (_i, p) => {
     const env: Record<string, string> = {};
     for (const [k, val] of Object.entries(p.input as Record<string, string>)) env[`INPUT_${k.toUpperCase()}`] = val;
-    const i = getInputs(env);
+    const i = parseConfig(fromActionsEnv(env));
     const e = p.expected as Record<string, unknown>;
     expect({
       images: i.images,

@@ -1,7 +1,7 @@
 import {parseRunners, planMatrix, platformSlug} from '../../../src/plan/matrix';
 import {mergedIndex, parseRecord, recordManifest, stagingPrefix, stagingTag} from '../../../src/plan/staging';
-import {parseSource} from '../../../src/run/fanout';
-import {getInputs} from '../../../src/config/inputs';
+
+import {fromActionsEnv, parseConfig, parseSource} from '../../../src/config/inputs';
 
 test.each([
   ['linux/amd64', 'linux-amd64'],
@@ -73,5 +73,5 @@ test.each<[Record<string, string>, RegExp]>([
   ],
   [{INPUT_MODE: 'deploy'}, /^mode: "deploy" is not one of publish, build, merge, plan, promote$/]
 ])('mode inputs %j', (env, message) => {
-  expect(() => getInputs(env)).toThrow(message);
+  expect(() => parseConfig(fromActionsEnv(env))).toThrow(message);
 });

@@ -1,7 +1,7 @@
-/** The post step: log out and remove the step's Docker config, even when the main step failed. Never fails the job. */
+/** The post step: the safety net for a cancelled or crashed main step. Never fails the job. */
 import * as core from '@actions/core';
-import {removeDaemonCA, removeDockerConfig} from '../../tools/docker/config';
 import {errorMessage} from '../../errors';
+import {cleanup} from '../../run/cleanup';
 import {Runner} from '../../tools/exec';
 import {readState} from './state';
 
@@ -9,14 +9,10 @@ export async function post({env, runner}: {env: Record<string, string | undefine
   try {
     const state = readState(env);
     if (!state?.dockerConfig) return;
-    if (!state.logout) {
-      core.info(`logout: false: keeping the Docker config at ${state.dockerConfig}`);
-      return;
-    }
-    await core.group('Logout', async () => {
-      for (const p of await removeDockerConfig(runner, state.dockerConfig, state.registries)) core.warning(p);
-      for (const f of state.daemonCAs ?? []) await removeDaemonCA(runner, f);
-      core.info(`removed ${state.dockerConfig}`);
+    if (!state.logout) core.info(`logout: false: keeping the Docker config at ${state.dockerConfig}`);
+    await core.group('Clean-up', async () => {
+      for (const p of await cleanup(runner, state)) core.warning(p);
+      if (state.logout) core.info(`removed ${state.dockerConfig}`);
     });
   } catch (e) {
     core.warning(`post step: ${errorMessage(e)}`);

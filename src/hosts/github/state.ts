@@ -1,14 +1,6 @@
 /** What the main step hands to the post step (GITHUB_STATE), read lazily. Never holds a secret. */
 import * as core from '@actions/core';
-
-export interface PostState {
-  /** private DOCKER_CONFIG directory ('' when none was made) */
-  dockerConfig: string;
-  registries: string[];
-  logout: boolean;
-  /** CA files this step installed for the daemon (removed by post) */
-  daemonCAs: string[];
-}
+import {PostState} from '../../run/cleanup';
 
 const KEY = 'publish-image';
 

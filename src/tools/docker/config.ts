@@ -16,9 +16,8 @@ export interface Credential {
 }
 
 /** Creates the private config directory, seeded with the existing config (earlier logins keep working). */
-export function createDockerConfig(runnerTemp: string, env: Record<string, string | undefined>): string {
-  fs.mkdirSync(runnerTemp, {recursive: true});
-  const dir = fs.mkdtempSync(path.join(runnerTemp, 'publish-image-docker-'));
+export function createDockerConfig(dir: string, env: Record<string, string | undefined>): string {
+  fs.mkdirSync(dir, {recursive: true, mode: 0o700});
   fs.chmodSync(dir, 0o700);
   const existing = path.join(env['DOCKER_CONFIG'] || path.join(env['HOME'] || os.homedir(), '.docker'), 'config.json');
   let seed = '{}';
@@ -57,30 +56,41 @@ export function loginHint(registry: string, output: string): string {
   return `Check the registry address ${registry} and the credentials for it.`;
 }
 
-export async function dockerLogin(runner: Runner, configDir: string, cred: Credential): Promise<void> {
-  await runner.run('docker', ['login', '--username', cred.username, '--password-stdin', cred.registry], {
-    input: cred.password,
-    env: {DOCKER_CONFIG: configDir},
-    hint: out => loginHint(cred.registry, out)
-  });
+/** The key docker keeps a registry's login under in config.json (Docker Hub's is its v1 index URL). */
+export function authKey(registry: string): string {
+  return registry === 'docker.io' ? 'https://index.docker.io/v1/' : registry;
 }
 
-/** Logs out of every registry and removes the directory; never throws (the post step must not fail the job). */
-export async function removeDockerConfig(
-  runner: Runner,
-  configDir: string,
-  registries: readonly string[]
-): Promise<string[]> {
-  const problems: string[] = [];
-  if (!fs.existsSync(configDir)) return problems;
-  for (const registry of registries) {
-    const r = await runner
-      .run('docker', ['logout', registry], {env: {DOCKER_CONFIG: configDir}, allowFailure: true})
-      .catch((e: unknown) => ({exitCode: 1, stdout: '', stderr: String(e)}));
-    if (r.exitCode !== 0) problems.push(`docker logout ${registry}: ${r.stderr.trim()}`);
+/**
+ * Logs in the way `docker login` does with the file store: the credential goes into the step's own config.json
+ * (`auths`, mode 0600), after preflight has tried it against the registry. No process, no password on any argv or
+ * stdin, and never into a credential helper or desktop keyring of the machine (docker would pick one on PATH, such
+ * as secretservice or pass, when the config holds no auths yet, and fail without a desktop session).
+ */
+export function storeLogin(configDir: string, cred: Credential): void {
+  const file = path.join(configDir, 'config.json');
+  let doc: {auths?: Record<string, {auth?: string}>} & Record<string, unknown> = {};
+  try {
+    doc = JSON.parse(fs.readFileSync(file, 'utf8')) as typeof doc;
+  } catch {
+    // a missing or broken file: start from an empty one
   }
-  fs.rmSync(configDir, {recursive: true, force: true});
-  return problems;
+  doc.auths = {
+    ...(doc.auths ?? {}),
+    [authKey(cred.registry)]: {auth: Buffer.from(`${cred.username}:${cred.password}`).toString('base64')}
+  };
+  fs.writeFileSync(file, JSON.stringify(doc, null, 2), {mode: 0o600});
+  fs.chmodSync(file, 0o600);
+}
+
+/** Removes the step's config directory, and with it every login the step made; never throws. */
+export function removeDockerConfig(configDir: string): string[] {
+  try {
+    fs.rmSync(configDir, {recursive: true, force: true});
+    return [];
+  } catch (e) {
+    return [`could not remove ${configDir}: ${(e as Error).message}`];
+  }
 }
 
 /**

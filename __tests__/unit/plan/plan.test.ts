@@ -1,0 +1,203 @@
+import {parseConfig} from '../../../src/config/inputs';
+import {gitlabContext} from '../../../src/context/gitlab';
+import {RunContext} from '../../../src/context/types';
+import {computeMetadata} from '../../../src/meta/engine';
+import {describePlan} from '../../../src/plan/describe';
+import {plan} from '../../../src/plan/plan';
+import {Plan} from '../../../src/plan/types';
+
+const SHA = '90dd6032fac8bda1b6c4436a2e65de27961ed071';
+const CA = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----';
+const ctx = (over: Partial<RunContext> = {}): RunContext => ({
+  ci: 'github',
+  git: {eventName: 'push', ref: 'refs/tags/v1.2.3', sha: SHA, payload: {}, repository: 'o/app'},
+  facts: {name: 'app'},
+  run: {id: '99', attempt: '2'},
+  identity: 'none',
+  defaults: {},
+  tempDir: '/tmp/rt',
+  ...over
+});
+
+function planOf(raw: Record<string, string>, c: RunContext = ctx()): Plan {
+  const config = parseConfig({tags: 'type=semver,pattern={{version}}\ntype=sha', ...raw});
+  const now = new Date('2026-01-01T00:00:00Z');
+  const meta = computeMetadata(
+    config,
+    c.git,
+    c.facts ?? {},
+    {now, commitDate: now},
+    {shortShaLength: 7, annotationLevels: ['manifest']}
+  );
+  return plan({config, ctx: c, meta, id: 'abc'});
+}
+
+const basic = {images: '127.0.0.1:5001/o/app', username: 'u', password: 'p4ss', push: 'true'};
+
+describe('each mode plans its phases', () => {
+  test.each<[string, Record<string, string>, Partial<Record<keyof Plan, unknown>>]>([
+    [
+      'publish with push',
+      basic,
+      {mode: 'publish', pushing: true, building: true, tags: ['1.2.3', 'sha-90dd603', 'latest']}
+    ],
+    [
+      'publish without push',
+      {...basic, push: 'false'},
+      {pushing: false, building: true, notPushedReason: 'push is false'}
+    ],
+    [
+      'build (a leg)',
+      {...basic, mode: 'build', platforms: 'linux/arm64'},
+      {pushing: true, building: true, stage: {platform: 'linux/arm64', stagingPrefix: 'pi-stage-99-2-'}}
+    ],
+    ['merge', {...basic, mode: 'merge'}, {pushing: true, building: false, merge: {stagingPrefix: 'pi-stage-99-2-'}}],
+    [
+      'plan (the matrix)',
+      {...basic, mode: 'plan', platforms: 'linux/amd64,linux/arm64'},
+      {pushing: false, building: false}
+    ]
+  ])('%s', (_name, raw, expected) => {
+    expect(planOf(raw)).toMatchObject(expected);
+  });
+
+  test('publish: the build writes an OCI layout under the working directory, pushed by digest', () => {
+    const p = planOf(basic);
+    expect(p.push).toEqual({via: 'oci-layout', layout: '/tmp/rt/publish-image-abc/oci-layout'});
+    expect(p.build?.argv).toEqual(
+      expect.arrayContaining([
+        'buildx',
+        'build',
+        '--output',
+        'type=oci,dest=/tmp/rt/publish-image-abc/oci-layout,tar=false'
+      ])
+    );
+    expect(p.dockerConfig).toBe('/tmp/rt/publish-image-docker-abc');
+  });
+
+  test('promote copies its source, builds nothing', () => {
+    const src = `127.0.0.1:5001/o/src@sha256:${'a'.repeat(64)}`;
+    const p = planOf({...basic, mode: 'promote', source: src});
+    expect({building: p.building, build: p.build, promote: p.promote?.ref}).toEqual({
+      building: false,
+      build: undefined,
+      promote: src
+    });
+  });
+
+  test('plan mode gives the matrix', () => {
+    expect(
+      planOf({...basic, mode: 'plan', platforms: 'linux/amd64,linux/arm64'}).matrix?.include.map(l => l.platform)
+    ).toEqual(['linux/amd64', 'linux/arm64']);
+  });
+});
+
+describe('credentials: named, never their values', () => {
+  test('the login says who and from where; the password is in the vault only', () => {
+    const p = planOf(basic);
+    expect(p.logins).toEqual([
+      {registry: '127.0.0.1:5001', username: 'u', from: 'username/password', caFile: '', plainHttp: true}
+    ]);
+    expect(JSON.stringify(p)).not.toContain('p4ss');
+    expect(describePlan(p).join('\n')).not.toContain('p4ss');
+    expect(p.vault.password('127.0.0.1:5001')).toBe('p4ss');
+  });
+
+  test('a registry-auth entry with a CA: a CA file, TLS expected', () => {
+    const p = planOf({
+      images: '127.0.0.1:5443/o/app',
+      push: 'true',
+      'registry-auth': `- registry: 127.0.0.1:5443\n  username: u\n  password: p\n  ca-cert: |\n    ${CA.split('\n').join('\n    ')}`
+    });
+    expect(p.logins).toEqual([
+      {
+        registry: '127.0.0.1:5443',
+        username: 'u',
+        from: 'registry-auth',
+        caFile: '/tmp/rt/publish-image-abc/ca-0.crt',
+        plainHttp: false
+      }
+    ]);
+  });
+
+  test('problems found by the plan are reported together', () => {
+    expect(() => planOf({images: 'ghcr.io/o/app\nquay.io/o/app', push: 'true', username: 'u', password: 'p'})).toThrow(
+      /^registry: the images are in 2 registries/
+    );
+    expect(() => planOf({images: 'ghcr.io/o/app', push: 'true'})).toThrow(
+      /images: no credentials for ghcr.io \(image ghcr.io\/o\/app\)/
+    );
+  });
+});
+
+describe('signing', () => {
+  test.each<[string, Record<string, string>, Partial<RunContext>, string | undefined]>([
+    ['a key signs with the key', {'cosign-key': 'PEM'}, {}, 'key'],
+    [
+      'keyless when the job can mint a token and the repository is public',
+      {},
+      {identity: 'github-oidc', repoPrivate: false},
+      'keyless'
+    ],
+    ['no keyless for a private repository under auto', {}, {identity: 'github-oidc', repoPrivate: true}, undefined],
+    ['sign: false', {sign: 'false', 'cosign-key': 'PEM'}, {}, undefined]
+  ])('%s', (_name, raw, c, mode) => {
+    expect(planOf({...basic, ...raw}, ctx(c)).sign?.mode).toBe(mode);
+  });
+
+  test('dry-run prints the sign argv that runs: CA file and plain-HTTP flags included', () => {
+    const tls = planOf({
+      images: '127.0.0.1:5443/o/app',
+      push: 'true',
+      'cosign-key': 'PEM',
+      'registry-auth': `- registry: 127.0.0.1:5443\n  username: u\n  password: p\n  ca-cert: |\n    ${CA.split('\n').join('\n    ')}`
+    });
+    expect(describePlan(tls)).toContain(
+      'sign: cosign sign --yes --key env://COSIGN_PRIVATE_KEY --tlog-upload=true --registry-cacert /tmp/rt/publish-image-abc/ca-0.crt 127.0.0.1:5443/o/app@<digest>'
+    );
+    expect(describePlan(planOf({...basic, 'cosign-key': 'awskms://alias/k'}))).toContain(
+      'sign: cosign sign --yes --key awskms://alias/k --tlog-upload=true --allow-insecure-registry --allow-http-registry 127.0.0.1:5001/o/app@<digest>'
+    );
+  });
+
+  test('GitLab keyless: the identity token comes from SIGSTORE_ID_TOKEN', () => {
+    const g = gitlabContext(
+      {
+        GITLAB_CI: 'true',
+        CI_COMMIT_TAG: 'v1.2.3',
+        CI_COMMIT_SHA: SHA,
+        CI_PROJECT_VISIBILITY: 'public',
+        SIGSTORE_ID_TOKEN: 't'
+      },
+      '/tmp/rt'
+    );
+    const p = planOf({...basic, sign: 'keyless'}, g);
+    expect(p.sign).toMatchObject({
+      mode: 'keyless',
+      identity: 'env-token',
+      options: {identityTokenFile: '/tmp/rt/publish-image-abc/oidc-token'}
+    });
+    expect(p.checks).toContain('sign: keyless: identity token from SIGSTORE_ID_TOKEN');
+  });
+});
+
+test('no tag rule matched: a notice, and the push is by digest only', () => {
+  expect(planOf({...basic, tags: 'type=ref,event=pr'}).notices).toEqual([
+    'No tag rule matched this event: the image is pushed by digest only.'
+  ]);
+});
+
+test('the dry-run lines follow the plan, phase by phase', () => {
+  const lines = describePlan(planOf({...basic, 'cosign-key': 'PEM'}));
+  const kinds = lines.map(l => l.split(':')[0]);
+  expect(kinds.filter((k, i) => kinds.indexOf(k) === i)).toEqual([
+    'plan',
+    'check',
+    'build',
+    'push',
+    'sign',
+    'tag',
+    'logout'
+  ]);
+  expect(lines).toContain('tag: 127.0.0.1:5001/o/app:{1.2.3,sha-90dd603,latest} -> the pushed digest');
+});

@@ -1,0 +1,61 @@
+/** The GitHub Actions host: workflow commands, GITHUB_OUTPUT / GITHUB_ENV / GITHUB_STATE, the job summary. */
+import * as core from '@actions/core';
+import {errorMessage} from '../../errors';
+import {PostState} from '../../run/cleanup';
+import {Host} from '../host';
+import {saveState} from './state';
+
+export class GitHubHost implements Host {
+  readonly #masked = new Set<string>();
+
+  info(line: string): void {
+    core.info(line);
+  }
+  warning(line: string): void {
+    core.warning(line);
+  }
+  notice(line: string): void {
+    core.notice(line);
+  }
+  debug(line: string): void {
+    core.debug(line);
+  }
+  isDebug(): boolean {
+    return core.isDebug();
+  }
+  group<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    return core.group(name, fn);
+  }
+  /** Registers a secret and each of its lines (multi-line secrets such as PEM keys are masked line by line), once. */
+  mask(secret: string): void {
+    if (!secret) return;
+    for (const s of [
+      secret,
+      ...secret
+        .split(/\r?\n/)
+        .map(l => l.trim())
+        .filter(l => l.length > 3)
+    ]) {
+      if (this.#masked.has(s)) continue;
+      this.#masked.add(s);
+      core.setSecret(s);
+    }
+  }
+  setOutput(name: string, value: string): void {
+    core.setOutput(name, value);
+  }
+  exportVariable(name: string, value: string): void {
+    core.exportVariable(name, value);
+  }
+  saveState(state: PostState): void {
+    saveState(state);
+  }
+  async summary(markdown: string): Promise<void> {
+    if (!process.env['GITHUB_STEP_SUMMARY']) return;
+    try {
+      await core.summary.addRaw(markdown).write();
+    } catch (e) {
+      core.warning(`could not write the job summary: ${errorMessage(e)}`);
+    }
+  }
+}

@@ -1,0 +1,35 @@
+/** The plan in words: what dry-run prints. Built from the same Plan that execute() runs, never separately. */
+import {signArgs} from '../tools/cosign/cosign';
+import {Plan} from './types';
+
+export function describePlan(p: Plan): string[] {
+  const out: string[] = [...p.notes];
+  for (const c of p.checks) out.push(`check: ${c}`);
+  if (p.matrix) for (const l of p.matrix.include) out.push(`matrix: ${l.platform} on ${l.runner}`);
+  if (p.build) out.push(`build: docker ${p.build.argv.join(' ')}`);
+  if (p.push)
+    for (const t of p.targets)
+      out.push(`push: ${t.image} by digest (blobs, manifests, index) from the build's OCI layout`);
+  if (p.merge) out.push(`merge: the legs tagged ${p.merge.stagingPrefix}* -> one index`);
+  if (p.promote) out.push(`promote: copy ${p.promote.ref} by digest`);
+  if (p.stage)
+    out.push(`stage: ${p.stage.platform} as a record tagged ${p.stage.stagingPrefix}<platform> (no tag moves)`);
+  if (p.pushing)
+    out.push(
+      `check: every target holds the digest with ${p.platforms.length ? p.platforms.join(', ') : 'its platforms'}`
+    );
+  if (p.sign)
+    for (const r of p.sign.repos)
+      out.push(
+        `sign: cosign ${signArgs(`${r.image}@<digest>`, r.options).join(' ')}${p.sign.platforms ? ' (and each platform digest)' : ''}`
+      );
+  if (p.pushing && !p.stage)
+    for (const t of p.targets) out.push(`tag: ${t.image}:{${p.tags.join(',')}} -> the pushed digest`);
+  if (p.merge) out.push("cleanup: the legs' staging records are removed");
+  out.push(
+    p.logout
+      ? `logout: ${p.dockerConfig} removed at the end`
+      : `logout: false: DOCKER_CONFIG=${p.dockerConfig} kept for later steps`
+  );
+  return out;
+}
