@@ -127,13 +127,17 @@ export async function execute(plan: Plan, {host, runner, env}: Deps, timings: Ti
   }
 
   async function run(): Promise<void> {
-    const [signer, version] = await step('Preflight', () =>
-      Promise.all([preflight(), plan.build ? buildxVersion(runner, toolEnv) : Promise.resolve(undefined)])
-    );
-    if (plan.build) {
-      checkBuildxVersion(version, plan.build.plan);
-      host.info(`docker buildx ${version ?? '(development build)'}`);
-    }
+    const signer = await step('Preflight', async () => {
+      const [s, version] = await Promise.all([
+        preflight(),
+        plan.build ? buildxVersion(runner, toolEnv) : Promise.resolve(undefined)
+      ]);
+      if (plan.build) {
+        checkBuildxVersion(version, plan.build.plan);
+        host.info(`docker buildx ${version ?? '(development build)'}`);
+      }
+      return s;
+    });
     if (plan.pushing && plan.ifExists !== 'overwrite') {
       const existing = await releaseTagDigest();
       if (existing && plan.ifExists === 'fail')

@@ -160,7 +160,8 @@ export async function checkStaged(
             false
           );
       }
-      log(`${t.image}@${digest}: present`);
+      const held = RegistryClient.isIndex(m) ? imagePlatforms(RegistryClient.indexEntries(m)).map(e => platformString(e.platform)) : [];
+      log(`${t.image}@${digest}: in the registry${held.length ? ` with ${held.join(', ')}` : ''}`);
       return m;
     })
   );
