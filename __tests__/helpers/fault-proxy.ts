@@ -5,7 +5,8 @@
 import * as http from 'node:http';
 import {AddressInfo} from 'node:net';
 
-export type Fault = '503' | '429' | '401' | 'reset';
+/** hang: the request is held unanswered until the proxy closes (a registry that stops answering mid-phase) */
+export type Fault = '503' | '429' | '401' | 'reset' | 'hang';
 
 export interface Rule {
   name: string;
@@ -44,6 +45,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         req.socket.destroy();
         return;
       }
+      if (rule.fault === 'hang') return;
       const body = JSON.stringify({
         errors: [{code: rule.fault === '401' ? 'UNAUTHORIZED' : 'UNAVAILABLE', message: `injected ${rule.fault}`}]
       });

@@ -4,7 +4,7 @@
  * payload at GITHUB_EVENT_PATH, RUNNER_TEMP; then the post step with STATE_* variables from the main step.
  * The environment is built from scratch, so nothing of the outer process leaks in.
  */
-import {spawn} from 'node:child_process';
+import {ChildProcess, spawn} from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -83,10 +83,12 @@ export function inputEnv(inputs: Record<string, string>): Record<string, string>
 
 function spawnStep(
   env: Record<string, string>,
-  cwd: string
+  cwd: string,
+  onSpawn?: (child: ChildProcess) => void
 ): Promise<{exitCode: number; stdout: string; stderr: string}> {
   return new Promise((resolve, reject) => {
     const child = spawn(NODE, [DIST], {env, cwd, stdio: ['ignore', 'pipe', 'pipe']});
+    onSpawn?.(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -107,6 +109,8 @@ export interface RunOptions {
   post?: boolean;
   cwd?: string;
   repository?: string;
+  /** called with the main step's process once it runs (e.g. to send it a signal, as a cancelled job does) */
+  onMainSpawn?: (child: ChildProcess) => void;
   /** replaces the simulated runner environment entirely (the conformance protocol: the case's env is the whole env) */
   replaceEnv?: Record<string, string>;
 }
@@ -149,7 +153,7 @@ export async function runAction(o: RunOptions): Promise<RunResult> {
       };
   const inputs = {...(o.withDefaults === false ? {} : defaults()), ...o.inputs};
   const mainFiles = files('main');
-  const main = await spawnStep({...base, ...mainFiles, ...inputEnv(inputs)}, o.cwd ?? ROOT);
+  const main = await spawnStep({...base, ...mainFiles, ...inputEnv(inputs)}, o.cwd ?? ROOT, o.onMainSpawn);
   const read = (p: string | undefined): string => (p ? fs.readFileSync(p, 'utf8') : '');
   const mainResult: StepResult = {
     ...main,

@@ -45,7 +45,10 @@ test.each(workflows)('%s passes actionlint and action-validator', async file => 
 });
 
 test('examples/gitlab-ci.yml runs the CLI with flags the CLI knows, and publishes its outputs as a dotenv report', () => {
-  const doc = parse(read('examples/gitlab-ci.yml')) as Record<string, {script: string[]; artifacts: {reports: {dotenv: string}}}>;
+  const doc = parse(read('examples/gitlab-ci.yml')) as Record<
+    string,
+    {script: string[]; artifacts: {reports: {dotenv: string}}}
+  >;
   const job = doc['publish-image'];
   const script = (job?.script ?? []).join(' ');
   expect(script).toContain('publish-image');

@@ -19,7 +19,7 @@ import {identityToken} from '../context/oidc';
 import {cleanup, PostState} from './cleanup';
 import {collectLegs, Leg, mergeLegs, promote, removeStagingRecords, writeStagingRecords} from './fanout';
 import {checkPushAccess, deniedHintFromOutput} from './preflight';
-import {checkStaged, pointTags, Published, pushByDigest, Staged} from './publish';
+import {CancelledError, checkStaged, pointTags, Published, pushByDigest, Staged} from './publish';
 import {renderSummary} from './summary';
 
 type Env = Record<string, string | undefined>;
@@ -28,6 +28,8 @@ export interface Deps {
   host: Host;
   runner: Runner;
   env: Env;
+  /** aborted when the run is cancelled (SIGINT/SIGTERM): no phase starts after it, the tag phase rolls back */
+  signal?: AbortSignal;
 }
 
 export type Timings = [string, number][];
@@ -57,6 +59,8 @@ export interface Outcome {
   verifyCommands: string[];
   /** why nothing was published, or how the run ended */
   reason: string;
+  /** the digest pushed (untagged until the tag phase) */
+  pushed?: string;
 }
 
 export function summaryOf(
@@ -78,11 +82,11 @@ export function summaryOf(
     notPushedReason: o.reason,
     timings,
     dryRun: plan.dryRun,
-    failure
+    failure: failure && {...failure, pushed: o.pushed}
   });
 }
 
-export async function execute(plan: Plan, {host, runner, env}: Deps, timings: Timings = []): Promise<void> {
+export async function execute(plan: Plan, {host, runner, env, signal}: Deps, timings: Timings = []): Promise<void> {
   const state: PostState = {
     dockerConfig: plan.dockerConfig,
     registries: plan.logins.filter(l => l.username).map(l => l.registry),
@@ -112,6 +116,7 @@ export async function execute(plan: Plan, {host, runner, env}: Deps, timings: Ti
   const outcome: Outcome = {signatures: {}, verifyCommands: [], reason: plan.notPushedReason};
   let current = 'preflight';
   const step = <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    if (signal?.aborted) throw new CancelledError(String(signal.reason));
     current = name.toLowerCase();
     return phase(host, timings, name, fn);
   };
@@ -122,7 +127,8 @@ export async function execute(plan: Plan, {host, runner, env}: Deps, timings: Ti
     await host.summary(summaryOf(plan, outcome, timings, {phase: current, message: errorMessage(e)}));
     throw e;
   } finally {
-    await client.close();
+    // a cancelled run does not wait for requests still in flight
+    if (!signal?.aborted) await client.close();
     for (const p of await cleanup(runner, state)) host.warning(p);
   }
 
@@ -210,6 +216,7 @@ export async function execute(plan: Plan, {host, runner, env}: Deps, timings: Ti
       });
     }
 
+    if (staged) outcome.pushed = staged.digest;
     if (plan.stage && staged) {
       const st = staged;
       const stage = plan.stage;
@@ -275,7 +282,7 @@ export async function execute(plan: Plan, {host, runner, env}: Deps, timings: Ti
     }
 
     const published = staged
-      ? await step('Tag', () => pointTags(client, plan.targets, staged, plan.tags, s => host.info(s)))
+      ? await step('Tag', () => pointTags(client, plan.targets, staged, plan.tags, s => host.info(s), signal))
       : undefined;
     outcome.published = published;
     if (plan.merge && published)

@@ -25,6 +25,8 @@ export interface EngineArgs {
   /** the settings by input name, as the host read them */
   raw: RawInputs;
   ctx: RunContext;
+  /** aborted on SIGINT/SIGTERM */
+  signal?: AbortSignal;
 }
 
 /** The configuration and the environment's knobs, every problem reported together. */
@@ -53,7 +55,7 @@ export function configure(raw: RawInputs, env: Env): {config: Config; now: Date;
   return {config, now, opts};
 }
 
-export async function engine({host, runner, env, raw, ctx}: EngineArgs): Promise<Plan> {
+export async function engine({host, runner, env, raw, ctx, signal}: EngineArgs): Promise<Plan> {
   const {config, now, opts} = configure({...ctx.defaults, ...raw}, env);
   for (const s of [config.password, config.cosignKey, config.cosignPassword, config.githubToken]) host.mask(s);
   const timings: Timings = [];
@@ -97,6 +99,6 @@ export async function engine({host, runner, env, raw, ctx}: EngineArgs): Promise
     await host.summary(summaryOf(p, {signatures: {}, verifyCommands: [], reason: 'dry run'}, timings));
     return p;
   }
-  await execute(p, {host, runner, env}, timings);
+  await execute(p, {host, runner, env, signal}, timings);
   return p;
 }

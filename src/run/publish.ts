@@ -160,7 +160,9 @@ export async function checkStaged(
             false
           );
       }
-      const held = RegistryClient.isIndex(m) ? imagePlatforms(RegistryClient.indexEntries(m)).map(e => platformString(e.platform)) : [];
+      const held = RegistryClient.isIndex(m)
+        ? imagePlatforms(RegistryClient.indexEntries(m)).map(e => platformString(e.platform))
+        : [];
       log(`${t.image}@${digest}: in the registry${held.length ? ` with ${held.join(', ')}` : ''}`);
       return m;
     })
@@ -177,36 +179,142 @@ export async function checkStaged(
   return {digest, manifests, platformDigests, size};
 }
 
-/** 2. Points every tag at the staged digest (one PUT per tag), then 3. reads every tag back. */
+/** How long a cancelled tag phase waits for PUTs already sent before it puts tags back. */
+const IN_FLIGHT_WAIT_MS = 10_000;
+
+/** Where a tag pointed before the tag phase (undefined: it did not exist), and whether the phase touched it. */
+interface TagMove {
+  target: Target;
+  manifest: Manifest;
+  tag: string;
+  before?: Manifest;
+}
+
+/** What the tag phase did when it could not finish: every tag accounted for. */
+export interface TagReport {
+  moved: string[];
+  restored: string[];
+  removed: string[];
+  /** tags that could not be put back, with why */
+  stuck: string[];
+}
+
+/** The tag phase failed or was cancelled; every tag it moved was put back where the registry allows it. */
+export class TagPhaseError extends Error {
+  constructor(
+    readonly failure: unknown,
+    readonly report: TagReport
+  ) {
+    const list = (xs: string[]): string => (xs.length ? xs.join(', ') : 'none');
+    super(
+      `${failure instanceof Error ? failure.message : String(failure)}\n` +
+        (report.stuck.length
+          ? `The release is NOT where it was: ${report.stuck.join('; ')}. `
+          : 'Every tag is back where it was: the release is nowhere, as before. ') +
+        `Moved: ${list(report.moved)}. Restored: ${list(report.restored)}. Removed (new tags): ${list(report.removed)}.`
+    );
+    this.name = 'TagPhaseError';
+  }
+}
+
+export class CancelledError extends Error {
+  constructor(signal: string) {
+    super(`cancelled (${signal})`);
+    this.name = 'CancelledError';
+  }
+}
+
+/**
+ * 2. Points every tag at the staged digest, together: first reads where each tag points in every repository, then
+ * moves them (one PUT per tag; repositories in parallel, the tags of one repository in order; a tag already on the
+ * digest is left alone), then 3. reads every tag back. If any tag fails for good, or the run is cancelled, no
+ * further tag moves and every tag moved is put back: PUT of its previous manifest, or, for a tag that did not exist,
+ * its removal (DELETE by tag, else by digest when no tag from before points at the digest). The release is either
+ * everywhere or nowhere.
+ */
 export async function pointTags(
   client: RegistryClient,
   targets: readonly Target[],
   staged: Staged,
   tagNames: readonly string[],
-  log: (s: string) => void
+  log: (s: string) => void,
+  signal?: AbortSignal
 ): Promise<Published> {
   const {digest} = staged;
   const refs: string[] = [];
-  // one PUT per tag; the repositories in parallel, the tags of one repository in order
-  await Promise.all(
-    targets.map(async (t, i) => {
-      const m = staged.manifests[i] as Manifest;
-      for (const tag of tagNames) await client.putManifest(t.repo, tag, m);
-      log(`${t.image}: tagged ${tagNames.join(', ') || '(no tags)'}`);
-    })
+  const moves: TagMove[] = await Promise.all(
+    targets.flatMap((target, i) =>
+      tagNames.map(async tag => ({
+        target,
+        manifest: staged.manifests[i] as Manifest,
+        tag,
+        before: await client.getManifest(target.repo, tag)
+      }))
+    )
   );
-  for (const t of targets) for (const tag of tagNames) refs.push(`${t.image}:${tag}`);
-  const readBack = targets.flatMap(t => tagNames.map(tag => ({t, tag})));
-  const resolved = await Promise.all(readBack.map(({t, tag}) => client.getManifest(t.repo, tag, 'HEAD')));
-  for (const [k, {t, tag}] of readBack.entries()) {
-    const got = resolved[k];
-    if (!got || got.digest !== digest)
-      throw new RegistryError(
-        `${t.image}:${tag} resolves to ${got?.digest || 'nothing'}, expected ${digest}`,
-        0,
-        false
-      );
+  const existing = moves.filter(m => m.before && m.before.digest !== digest).length;
+  log(
+    `${moves.length} tags to point at ${digest} (${existing} move from an earlier image, ${moves.filter(m => !m.before).length} new)`
+  );
+  const started: TagMove[] = [];
+  let failed = false;
+  let cancel: (e: Error) => void = () => undefined;
+  const cancelled = new Promise<never>((_, reject) => (cancel = reject));
+  cancelled.catch(() => undefined);
+  const onAbort = (): void => {
+    failed = true;
+    cancel(new CancelledError(String(signal?.reason ?? 'signal')));
+  };
+  if (signal?.aborted) onAbort();
+  signal?.addEventListener('abort', onAbort, {once: true});
+  try {
+    const perRepo = targets.map(async t => {
+      for (const m of moves.filter(x => x.target === t)) {
+        if (failed) return;
+        if (m.before?.digest === digest) continue;
+        started.push(m);
+        try {
+          await client.putManifest(t.repo, m.tag, m.manifest);
+        } catch (e) {
+          failed = true;
+          throw e;
+        }
+      }
+      log(`${t.image}: tagged ${tagNames.join(', ') || '(no tags)'}`);
+    });
+    // every PUT in flight settles before a rollback, so none lands after it (a cancel waits 10 s at most)
+    const settled = Promise.allSettled(perRepo);
+    const outcome = await Promise.race([
+      settled,
+      cancelled.catch(async (e: unknown) => {
+        await Promise.race([settled, new Promise(r => setTimeout(r, IN_FLIGHT_WAIT_MS).unref())]);
+        throw e;
+      })
+    ]);
+    const refused = outcome.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (refused) throw refused.reason;
+    const readBack = await Promise.race([
+      Promise.all(moves.map(m => client.getManifest(m.target.repo, m.tag, 'HEAD'))),
+      cancelled
+    ]);
+    for (const [k, m] of moves.entries()) {
+      const got = readBack[k];
+      if (!got || got.digest !== digest)
+        throw new RegistryError(
+          `${m.target.image}:${m.tag} resolves to ${got?.digest || 'nothing'}, expected ${digest}`,
+          0,
+          false
+        );
+    }
+  } catch (e) {
+    log(
+      `tag phase stopped (${e instanceof Error ? e.message.split('\n')[0] : String(e)}): putting ${started.length} tag(s) back`
+    );
+    throw new TagPhaseError(e, await rollback(client, started, digest, log));
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
   }
+  for (const t of targets) for (const tag of tagNames) refs.push(`${t.image}:${tag}`);
   for (const t of targets) refs.push(`${t.image}@${digest}`);
   return {
     digest,
@@ -215,4 +323,85 @@ export async function pointTags(
     refs,
     size: staged.size
   };
+}
+
+/** Puts every started move back: the previous manifest by tag, or the new tag removed. */
+async function rollback(
+  client: RegistryClient,
+  started: readonly TagMove[],
+  digest: string,
+  log: (s: string) => void
+): Promise<TagReport> {
+  const report: TagReport = {
+    moved: started.map(m => `${m.target.image}:${m.tag}`),
+    restored: [],
+    removed: [],
+    stuck: []
+  };
+  const fresh: TagMove[] = [];
+  // a tag whose PUT failed or was in flight may or may not have moved: ask the registry where each one is now
+  const now = await Promise.all(
+    started.map(m => client.getManifest(m.target.repo, m.tag, 'HEAD').catch(() => m.manifest))
+  );
+  await Promise.all(
+    started.map(async (m, i) => {
+      const ref = `${m.target.image}:${m.tag}`;
+      const at = now[i];
+      if (!m.before) {
+        if (at?.digest === digest) fresh.push(m);
+        return;
+      }
+      if (at?.digest === m.before.digest) return;
+      try {
+        await client.putManifest(m.target.repo, m.tag, m.before);
+        report.restored.push(ref);
+        log(`${ref}: restored to ${m.before.digest}`);
+      } catch (e) {
+        report.stuck.push(
+          `${ref} could not be restored to ${m.before.digest} (${e instanceof Error ? e.message : String(e)})`
+        );
+      }
+    })
+  );
+  // new tags: a tag delete where the registry has one; else the digest's manifest, when only this run's new tags name it
+  const byRepo = new Map<string, TagMove[]>();
+  for (const m of fresh)
+    byRepo.set(`${m.target.repo.registry}/${m.target.repo.path}`, [
+      ...(byRepo.get(`${m.target.repo.registry}/${m.target.repo.path}`) ?? []),
+      m
+    ]);
+  for (const ms of byRepo.values()) {
+    const repo = (ms[0] as TagMove).target.repo;
+    const left: TagMove[] = [];
+    for (const m of ms) {
+      const gone = await client.deleteManifest(repo, m.tag).catch(() => false);
+      if (gone) {
+        report.removed.push(`${m.target.image}:${m.tag}`);
+        log(`${m.target.image}:${m.tag}: removed (it did not exist before)`);
+      } else left.push(m);
+    }
+    if (!left.length) continue;
+    const ours = new Set(left.map(m => m.tag));
+    let others: string[] = [];
+    try {
+      const tags = (await client.listTags(repo)).filter(t => !ours.has(t) && !/\.(sig|att|sbom)$/.test(t));
+      const heads = await Promise.all(tags.map(t => client.getManifest(repo, t, 'HEAD')));
+      others = tags.filter((_, i) => heads[i]?.digest === digest);
+    } catch (e) {
+      others = [`(could not list the tags: ${e instanceof Error ? e.message : String(e)})`];
+    }
+    const image = (left[0] as TagMove).target.image;
+    if (others.length === 0 && (await client.deleteManifest(repo, digest).catch(() => false))) {
+      for (const m of left) report.removed.push(`${image}:${m.tag}`);
+      log(
+        `${image}: removed ${left.map(m => m.tag).join(', ')} with the manifest ${digest} (the registry deletes by digest only; no tag from before named it)`
+      );
+    } else {
+      for (const m of left)
+        report.stuck.push(
+          `${image}:${m.tag} is new and still points at ${digest}: the registry refused to delete it${others.length ? ` (and ${others.join(', ')} also name that digest)` : ''}; delete it by hand`
+        );
+    }
+  }
+  return report;
 }

@@ -14,7 +14,7 @@ export interface SummaryData {
   timings: [string, number][];
   dryRun: boolean;
   /** how a failed run ended: the phase and the error */
-  failure?: {phase: string; message: string};
+  failure?: {phase: string; message: string; pushed?: string};
 }
 
 const esc = (s: string): string => s.replace(/\|/g, '\\|');
@@ -35,7 +35,13 @@ export function renderSummary(d: SummaryData): string {
   const out: string[] = ['## publish-image', ''];
   if (d.failure) {
     out.push(
-      `> **Failed in ${esc(d.failure.phase)}.** ${d.failure.phase === 'tag' ? 'Some tags may have moved: see the log.' : 'No tag was moved: every tag is where it was.'}`,
+      `> **Failed in ${esc(d.failure.phase)}.** ${d.failure.phase === 'tag' ? 'What moved and what was put back:' : 'No tag was moved: every tag is where it was.'}`,
+      ...(d.failure.pushed
+        ? [
+            '>',
+            `> Already done: pushed by digest \`${d.failure.pushed}\` (untagged)${Object.keys(d.signatures).length ? ', signed and verified' : ''}.`
+          ]
+        : []),
       '',
       '```text',
       ...d.failure.message.replace(/```/g, "'''").split('\n').slice(0, 30),

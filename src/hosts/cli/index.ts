@@ -33,19 +33,25 @@ export async function cli(argv: readonly string[], env: Record<string, string | 
   }
   const host = new CliHost(opts.debug);
   const runner = new ExecRunner({debug: opts.debug ? s => host.debug(s) : undefined});
+  const cancel = new AbortController();
   const stop = (signal: NodeJS.Signals): void => {
-    host.warning(`${signal}: stopping; cleaning up`);
-    const state = host.state;
-    void (state ? cleanup(runner, state) : Promise.resolve([])).finally(() =>
-      process.exit(signal === 'SIGINT' ? 130 : 143)
-    );
+    if (cancel.signal.aborted) {
+      // a second signal: clean up now and go
+      const state = host.state;
+      void (state ? cleanup(runner, state) : Promise.resolve([])).finally(() =>
+        process.exit(signal === 'SIGINT' ? 130 : 143)
+      );
+      return;
+    }
+    host.warning(`${signal}: the run is cancelled; stopping and putting back what it moved`);
+    cancel.abort(signal);
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   let code = 0;
   try {
     const ctx = await detectContext(env, runner);
-    await engine({host, runner, env, raw: opts.raw, ctx});
+    await engine({host, runner, env, raw: opts.raw, ctx, signal: cancel.signal});
   } catch (e) {
     code = e instanceof ConfigError ? 2 : 1;
     process.stderr.write(`error: ${host.redact(errorMessage(e))}\n`);
@@ -58,9 +64,12 @@ export async function cli(argv: readonly string[], env: Record<string, string | 
     code ||= 1;
   }
   if (host.summaryText) process.stdout.write(`\n${host.redact(host.summaryText)}`);
+  if (cancel.signal.aborted) code = 130;
   return code;
 }
 
 void cli(process.argv.slice(2), process.env).then(code => {
+  // after a cancel, requests or tools still running are not waited for
+  if (code === 130) process.exit(code);
   process.exitCode = code;
 });

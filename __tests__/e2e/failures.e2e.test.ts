@@ -1,0 +1,146 @@
+/**
+ * Tags that move together: a release whose tag phase fails for good, or is cancelled (SIGTERM) mid-phase, leaves
+ * every tag of every repository where it was before; the error and the job summary say what moved and what was put
+ * back. Faults come from the fault-injecting proxy in front of the basic-auth registry.
+ */
+import * as path from 'node:path';
+import {errorLines, ROOT, runAction, RunResult, tagEvent} from '../helpers/harness';
+import {basicAccess, testEnv, uniqueRepo} from '../helpers/env';
+import {FaultProxy, startFaultProxy} from '../helpers/fault-proxy';
+import {getManifest, listTags} from '../helpers/registry';
+
+const env = testEnv();
+const reg = basicAccess(env);
+const OLD_SHA = '0101010101010101010101010101010101010101';
+const NEW_SHA = '0202020202020202020202020202020202020202';
+
+let proxy: FaultProxy;
+beforeAll(async () => {
+  proxy = await startFaultProxy(env.PI_REG_BASIC);
+});
+afterAll(async () => {
+  await proxy.close();
+});
+
+const inputs = (repos: string[]): Record<string, string> => ({
+  images: repos.map(r => `${proxy.host}/${r}`).join('\n'),
+  context: path.join(ROOT, 'test', 'fixture-app'),
+  platforms: 'linux/amd64',
+  push: 'true',
+  username: env.PI_REG_BASIC_USER,
+  password: env.PI_REG_BASIC_PASSWORD,
+  retries: '0'
+});
+
+/** Two repositories holding release v1.2.2 (1.2.2, 1.2, 1, latest, sha-0101010); returns where each tag points. */
+async function releasedBefore(repos: string[]): Promise<Record<string, Record<string, string>>> {
+  proxy.setRules([]);
+  const r = await runAction({event: tagEvent('v1.2.2', OLD_SHA), inputs: inputs(repos)});
+  expect(r.main.exitCode).toBe(0);
+  return snapshot(repos);
+}
+
+async function snapshot(repos: string[]): Promise<Record<string, Record<string, string>>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const repo of repos) {
+    out[repo] = {};
+    for (const tag of (await listTags(reg, repo)).sort()) out[repo][tag] = (await getManifest(reg, repo, tag)).digest;
+  }
+  return out;
+}
+
+function expectRolledBack(
+  run: RunResult,
+  before: Record<string, Record<string, string>>,
+  after: Record<string, Record<string, string>>
+): void {
+  expect(run.main.exitCode).not.toBe(0);
+  // every tag where it was, in every repository; the new release's tags (1.2.3, sha-0202020) nowhere
+  expect(after).toEqual(before);
+  const error = errorLines(run.main.stdout).join('\n');
+  expect(error).toContain('Every tag is back where it was: the release is nowhere, as before.');
+  expect(run.main.summary).toContain('**Failed in tag.**');
+  expect(run.main.summary).toMatch(/Restored: [^\n]*:1(\.2)?\b/);
+  expect(run.main.summary).toMatch(/Already done: pushed by digest `sha256:[a-f0-9]{64}` \(untagged\)/);
+}
+
+describe('the last tag refused for good in the second repository', () => {
+  const repos = [uniqueRepo('atomic-a'), uniqueRepo('atomic-b')];
+  let before: Record<string, Record<string, string>>;
+  let run: RunResult;
+  beforeAll(async () => {
+    before = await releasedBefore(repos);
+    proxy.setRules([
+      {
+        name: 'refuse-latest',
+        method: 'PUT',
+        path: new RegExp(`/v2/${repos[1]}/manifests/latest$`),
+        fault: '503',
+        times: Infinity
+      }
+    ]);
+    run = await runAction({event: tagEvent('v1.2.3', NEW_SHA), inputs: inputs(repos)});
+  });
+
+  test('fails naming the refused tag, and every tag of both repositories is where it was', async () => {
+    expect(proxy.injected['refuse-latest']).toBe(1);
+    expect(errorLines(run.main.stdout).join('\n')).toMatch(new RegExp(`PUT .*${repos[1]}/manifests/latest: 503`));
+    expectRolledBack(run, before, await snapshot(repos));
+  });
+
+  test('the log says what moved and what was put back', () => {
+    expect(run.main.stdout).toMatch(/tag phase stopped \(.*503.*\): putting \d+ tag\(s\) back/);
+    expect(run.main.stdout).toMatch(
+      new RegExp(`${proxy.host}/${repos[1]}:1\\.2\\.3: removed|${repos[1]}: removed 1\\.2\\.3`)
+    );
+    // the second repository moved 1.2.3, 1.2, 1 and sha-0202020 before latest was refused
+    for (const tag of ['1.2', '1'])
+      expect(run.main.stdout).toMatch(
+        new RegExp(
+          `${proxy.host}/${repos[1]}:${tag.replace('.', '\\.')}: restored to ${before[repos[1] ?? '']?.[tag] ?? '-'}`
+        )
+      );
+    // the refused tag never moved: nothing to put back there
+    expect(run.main.stdout).not.toMatch(new RegExp(`${repos[1]}:latest: restored`));
+  });
+
+  test('no digest output: nothing was published', () => {
+    expect(run.main.outputs['digest'] ?? '').toBe('');
+  });
+});
+
+describe('SIGTERM during the tag phase (a cancelled job)', () => {
+  const repos = [uniqueRepo('cancel-a'), uniqueRepo('cancel-b')];
+  let before: Record<string, Record<string, string>>;
+  let run: RunResult;
+  beforeAll(async () => {
+    before = await releasedBefore(repos);
+    // the registry stops answering the PUT of tag 1 in the second repository; the job is cancelled then
+    proxy.setRules([
+      {name: 'hang-1', method: 'PUT', path: new RegExp(`/v2/${repos[1]}/manifests/1$`), fault: 'hang', times: 1}
+    ]);
+    run = await runAction({
+      event: tagEvent('v1.2.3', NEW_SHA),
+      inputs: inputs(repos),
+      onMainSpawn: child => {
+        const poll = setInterval(() => {
+          if ((proxy.injected['hang-1'] ?? 0) > 0) {
+            clearInterval(poll);
+            child.kill('SIGTERM');
+          }
+        }, 20);
+        child.on('close', () => clearInterval(poll));
+      }
+    });
+  });
+
+  test('the run stops, puts every tag back in both repositories, and says so', async () => {
+    expect(run.main.stdout).toContain('SIGTERM: the run is cancelled');
+    expect(errorLines(run.main.stdout).join('\n')).toContain('cancelled (SIGTERM)');
+    expectRolledBack(run, before, await snapshot(repos));
+  });
+
+  test('the post step still cleans up', () => {
+    expect(run.post?.exitCode).toBe(0);
+  });
+});
