@@ -26,19 +26,28 @@ export class ConfigError extends Error {
   }
 }
 
-/** An external tool failed. `args` are already redacted; `hint` says what to check. */
+/**
+ * An external tool failed. The message leads with what failed and the tool's last lines, then the hint; the full
+ * command line comes last (it can be long). `args` are already free of secrets (secrets never reach argv).
+ */
 export class CommandError extends Error {
   constructor(
     public readonly command: string,
     public readonly args: readonly string[],
     public readonly exitCode: number,
     public readonly stderrTail: string,
-    public readonly hint = ''
+    public readonly hint = '',
+    /** what failed, in words (default: the command and its subcommand) */
+    public readonly what = ''
   ) {
+    // the subcommand: the words before the first flag (docker buildx build, cosign public-key)
+    const firstFlag = args.findIndex(a => a.startsWith('-'));
+    const sub = args.slice(0, Math.min(2, firstFlag < 0 ? args.length : firstFlag)).join(' ');
     super(
-      `${command} ${args.join(' ')} failed with exit code ${exitCode}` +
+      `${what || `${command} ${sub}`.trim()} failed with exit code ${exitCode}` +
         (stderrTail ? `:\n${stderrTail}` : '') +
-        (hint ? `\n${hint}` : '')
+        (hint ? `\n${hint}` : '') +
+        `\ncommand: ${command} ${args.join(' ')}`
     );
     this.name = 'CommandError';
   }

@@ -6,7 +6,15 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {errorLines, filesBelow, logWithoutMaskCommands, ROOT, runAction, RunResult, tagEvent} from '../helpers/harness';
+import {
+  errorLines,
+  leakedSecrets,
+  logWithoutMaskCommands,
+  ROOT,
+  runAction,
+  RunResult,
+  tagEvent
+} from '../helpers/harness';
 import {
   basicAccess,
   buildCount,
@@ -100,20 +108,7 @@ describe('one step, two registries (basic auth, and TLS with ca-cert), signed', 
       GITHUB_TOKEN,
       ...keys.key.split('\n').filter(l => l.length > 20 && !l.startsWith('-----'))
     ];
-    const texts: [string, string][] = [
-      ['main log', logWithoutMaskCommands(run.main.stdout + run.main.stderr)],
-      ['post log', logWithoutMaskCommands((run.post?.stdout ?? '') + (run.post?.stderr ?? ''))],
-      ['outputs', JSON.stringify(run.main.outputs)],
-      ['state', JSON.stringify(run.main.state)],
-      ['exported env', JSON.stringify(run.main.exportedEnv)],
-      ['summary', run.main.summary],
-      ...filesBelow(run.runnerTemp).map(f => [f, fs.readFileSync(f, 'utf8')] as [string, string])
-    ];
-    const found = texts.flatMap(([where, text]) =>
-      secrets.filter(s => text.includes(s)).map(s => `${where}: ${s.slice(0, 4)}…`)
-    );
-    expect(found).toEqual([]);
-    expect(texts.length).toBeGreaterThan(8);
+    expect(leakedSecrets(run, secrets)).toEqual([]);
   });
 });
 

@@ -201,6 +201,25 @@ export function logWithoutMaskCommands(log: string): string {
     .join('\n');
 }
 
+/**
+ * Where any of the secrets appears in what a run leaves: its logs, outputs, state, exported environment, summaries
+ * and every file below the runner's temp directory. Each finding names the place and the secret's first 4 characters.
+ */
+export function leakedSecrets(run: RunResult, secrets: readonly string[]): string[] {
+  const texts: [string, string][] = [
+    ['main log', logWithoutMaskCommands(run.main.stdout + run.main.stderr)],
+    ['post log', logWithoutMaskCommands((run.post?.stdout ?? '') + (run.post?.stderr ?? ''))],
+    ['outputs', JSON.stringify(run.main.outputs)],
+    ['state', JSON.stringify(run.main.state)],
+    ['exported env', JSON.stringify(run.main.exportedEnv)],
+    ['summary', run.main.summary + (run.post?.summary ?? '')],
+    ...filesBelow(run.runnerTemp).map(f => [f, fs.readFileSync(f, 'utf8')] as [string, string])
+  ];
+  return texts.flatMap(([where, text]) =>
+    secrets.filter(s => s && text.includes(s)).map(s => `${where}: ${s.slice(0, 4)}…`)
+  );
+}
+
 export function errorLines(stdout: string): string[] {
   return stdout.split('\n').filter(l => l.startsWith('::error'));
 }

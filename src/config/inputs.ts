@@ -14,6 +14,7 @@ import {parseRegistryAuth, parseInsecureRegistries, RegistryAuth} from './regist
 import {parseRunners} from '../plan/matrix';
 import {releaseFor} from '../tools/cosign/install';
 import {INPUTS} from './spec';
+import {platformProblem} from './platforms';
 
 export type Env = Record<string, string | undefined>;
 
@@ -222,8 +223,8 @@ export function parseConfig(raw: RawInputs): Config {
 
   const platforms = getList(readInput(raw, 'platforms'));
   for (const p of platforms) {
-    if (!/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(p))
-      fail('platforms', `platforms: "${p}" is not a platform; write os/arch[/variant], e.g. linux/amd64,linux/arm64`);
+    const problem = platformProblem(p);
+    if (problem) fail('platforms', problem);
   }
   const buildArgs = lines('build-args');
   for (const a of buildArgs) {

@@ -3,7 +3,7 @@
  * (a YAML list), the GHCR fallback to `github-token`, private CAs and plain-HTTP registries. Pure: the preflight
  * that tries them against the registries lives in preflight.ts.
  */
-import {parse as parseYaml} from 'yaml';
+import {parseDocument} from 'yaml';
 import {InputError} from '../errors';
 import {canonicalRegistry, isLoopbackHost, Repository} from '../reference';
 
@@ -30,17 +30,24 @@ const ENTRY_KEYS = new Set(['registry', 'username', 'password', 'ca-cert']);
 /** Parses `registry-auth`: a YAML list of {registry, username, password, ca-cert}. */
 export function parseRegistryAuth(yaml: string): RegistryAuth[] {
   if (yaml.trim() === '') return [];
-  let doc: unknown;
-  try {
-    doc = parseYaml(yaml);
-  } catch (e) {
-    // the YAML error quotes the text, which may hold a password: report the position only
-    const pos = (e as {linePos?: {line: number; col: number}[]}).linePos?.[0];
+  // silent: the library's own errors and warnings quote the text, which may hold a password; report positions only
+  const parsed = parseDocument(yaml, {logLevel: 'silent'});
+  const at = (e: {linePos?: {line: number; col: number}[]}): string => {
+    const pos = e.linePos?.[0];
+    return pos ? ` (line ${pos.line}, column ${pos.col})` : '';
+  };
+  if (parsed.errors.length)
     throw new InputError(
       'registry-auth',
-      `registry-auth: not valid YAML${pos ? ` (line ${pos.line}, column ${pos.col})` : ''}; write a list of entries with registry, username and password`
+      `registry-auth: not valid YAML${at(parsed.errors[0] ?? {})}; write a list of entries with registry, username and password`
     );
-  }
+  const tag = parsed.warnings.find(w => w.code === 'TAG_RESOLVE_FAILED');
+  if (tag)
+    throw new InputError(
+      'registry-auth',
+      `registry-auth: a value starts with "!"${at(tag)}, which YAML reads as a tag; quote the value (password: '\${{ secrets.NAME }}')`
+    );
+  const doc: unknown = parsed.toJS();
   if (!Array.isArray(doc))
     throw new InputError(
       'registry-auth',
@@ -83,11 +90,21 @@ export function parseRegistryAuth(yaml: string): RegistryAuth[] {
 /** All credentials, one per registry; GHCR with an empty password falls back to github-token. */
 export function resolveAuths(a: AuthInputs, repos: readonly Repository[]): RegistryAuth[] {
   const list = parseRegistryAuth(a.registryAuth);
-  if (a.username || a.password || a.caCert) {
+  const entryForm = '("- registry: <host>" with username:, password: and ca-cert: under it)';
+  if (list.length && a.caCert && !a.username && !a.password) {
+    // a top-level ca-cert beside registry-auth: the CA of the entries that carry none (or of the one named)
+    const named = a.registry ? canonicalRegistry(a.registry) : '';
+    if (named && !list.some(e => e.registry === named))
+      throw new InputError(
+        'ca-cert',
+        `ca-cert: registry is ${named}, which has no entry in registry-auth; put ca-cert inside its entry ${entryForm}`
+      );
+    for (const e of list) if (!e.caCert && (!named || e.registry === named)) e.caCert = a.caCert;
+  } else if (a.username || a.password || a.caCert) {
     if (list.length && !a.registry) {
       throw new InputError(
         'registry',
-        'registry: username/password were given beside registry-auth; set registry to the one they are for, or move them into registry-auth'
+        `registry: username/password were given beside registry-auth; move them into registry-auth as one more entry ${entryForm}, or set registry to the one they are for`
       );
     }
     let registry = canonicalRegistry(a.registry);
@@ -101,21 +118,44 @@ export function resolveAuths(a: AuthInputs, repos: readonly Repository[]): Regis
       }
       registry = regs[0] ?? registry;
     }
+    if (list.some(e => e.registry === registry))
+      throw new InputError(
+        'registry-auth',
+        `registry-auth: ${registry} is given twice (in registry/username/password and in registry-auth); keep one: move what is given at the top level into its registry-auth entry ${entryForm}`
+      );
     list.unshift({registry, username: a.username, password: a.password, caCert: a.caCert});
   }
   const seen = new Set<string>();
+  const single = !a.registryAuth.trim();
   for (const e of list) {
     if (seen.has(e.registry))
       throw new InputError('registry-auth', `registry-auth: ${e.registry} is given twice; keep one entry per registry`);
     seen.add(e.registry);
     if (e.registry === 'ghcr.io' && e.username && !e.password) e.password = a.githubToken;
+    const input = single ? 'username' : 'registry-auth';
     if (e.password && !e.username)
-      throw new InputError(
-        list.length > 1 ? 'registry-auth' : 'username',
-        `${list.length > 1 ? 'registry-auth' : 'username'}: a password for ${e.registry} was given without a username`
-      );
+      throw new InputError(input, `${input}: a password for ${e.registry} was given without a username`);
   }
   return list;
+}
+
+/**
+ * Entries with a username and an empty password, as errors (checked only when pushing: a pull-request run from a
+ * fork gets no secrets and may still build). Like login-action's "Username and password required", with the why.
+ */
+export function emptyPasswords(auths: readonly RegistryAuth[], registryAuth: string): InputError[] {
+  const input = registryAuth.trim() ? 'registry-auth' : 'password';
+  return auths
+    .filter(e => e.username && !e.password)
+    .map(
+      e =>
+        new InputError(
+          input,
+          `${input}: the password for ${e.registry} (username ${e.username}) is empty. If it comes from a secret, ` +
+            'check that the secret exists under that name; secrets are not passed to workflows run from forks, so ' +
+            "skip the push there (push: ${{ github.event_name != 'pull_request' }})"
+        )
+    );
 }
 
 /** Registries of the images that no entry covers: each is an error before the build. */

@@ -41,3 +41,30 @@ export function keyValueObject(entries: readonly string[]): Record<string, strin
   }
   return out;
 }
+
+/**
+ * What the image itself gets: the entries without the default OCI keys whose value is empty (metadata-action's
+ * outputs keep `key=` for a fact nobody knows, such as a repository with no description or license; an image label
+ * with no value says nothing). A key the user gave keeps its value, empty or not. Annotations may carry a level
+ * prefix (`manifest:`, `index:`).
+ */
+export function withoutEmptyDefaults(entries: readonly string[], userEntries: readonly string[]): string[] {
+  const key = (e: string): string => e.slice(0, e.indexOf('=')).replace(/^[a-z-]+(\[[^\]]*\])?:(?=org\.)/, '');
+  const given = new Set(userEntries.map(key));
+  return entries.filter(e => {
+    const k = key(e);
+    return !(e.slice(e.indexOf('=') + 1) === '' && k.startsWith('org.opencontainers.image.') && !given.has(k));
+  });
+}
+
+/** level:key=value annotations -> the key=value of the index level (the manifest level when none is given). */
+export function plainAnnotations(leveled: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const a of leveled) {
+    const m = /^(?:([a-z-]+(?:\[[^\]]*\])?):)?([^=]+)=(.*)$/s.exec(a);
+    if (!m) continue;
+    const level = m[1] ?? 'manifest';
+    if (level.startsWith('index') || level === 'manifest') out[m[2] ?? ''] = m[3] ?? '';
+  }
+  return out;
+}

@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import {Config, parseSource, targetRepositories} from '../config/inputs';
-import {plainHttpAllowed, RegistryAuth, resolveAuths, uncoveredImages} from '../config/registry-auth';
+import {emptyPasswords, plainHttpAllowed, RegistryAuth, resolveAuths, uncoveredImages} from '../config/registry-auth';
 import {RunContext} from '../context/types';
 import {ConfigError, InputError} from '../errors';
 import {metadataOutputs} from '../meta/resolve';
@@ -15,6 +15,7 @@ import {BuildPlan, buildArgs, planSecrets} from '../tools/buildx/buildx';
 import {isKeyUri, resolveSignMode, SignOptions} from '../tools/cosign/cosign';
 import {planMatrix} from './matrix';
 import {stagingPrefix} from './staging';
+import {plainAnnotations, withoutEmptyDefaults} from '../meta/labels';
 import {LoginPlan, Plan, SignPlan, Target, Vault} from './types';
 
 export interface PlanInput {
@@ -114,6 +115,7 @@ export function plan({config: c, ctx, meta, id, metaEnv = {}}: PlanInput): Plan 
   const auths = check(() => resolveAuths(c, repos), []);
   // credentials that could not be resolved are reported once, not again as missing
   if (pushing && errors.length === before) {
+    errors.push(...emptyPasswords(auths, c.registryAuth));
     const missing = uncoveredImages(targets, auths);
     if (missing.length)
       errors.push(
@@ -124,11 +126,22 @@ export function plan({config: c, ctx, meta, id, metaEnv = {}}: PlanInput): Plan 
         )
       );
   }
+  // a release with no tag is no release: only a build leg pushes untagged on purpose
+  if (pushing && c.mode !== 'build' && meta.tagNames.length === 0)
+    errors.push(
+      new InputError(
+        'tags',
+        `tags: no tag rule gives a tag for this event (${ctx.git.eventName || 'no event'} ${ctx.git.ref || 'with no ref'}), so the image would be pushed untagged; add a rule that matches it (e.g. type=sha or type=ref,event=branch), or set push: false for this event`
+      )
+    );
   if (errors.length) throw new ConfigError(errors);
 
+  const imageAnnotations = withoutEmptyDefaults(meta.annotations, c.annotations);
   const vault = new Vault();
   vault.setCosign(c.cosignKey, c.cosignPassword);
-  const logins: LoginPlan[] = auths.map((a, i) => {
+  // not pushing (e.g. a pull request from a fork, which gets no secrets): a login with no password is left out
+  const usable = auths.filter(a => !(a.username && !a.password));
+  const logins: LoginPlan[] = usable.map((a, i) => {
     if (a.password) vault.setPassword(a.registry, a.password);
     if (a.caCert) vault.setCaCert(a.registry, a.caCert);
     return {
@@ -142,6 +155,9 @@ export function plan({config: c, ctx, meta, id, metaEnv = {}}: PlanInput): Plan 
   // registries of the targets that no login names (pushing: false): still talked to the docker way
   const notes: string[] = [];
   const notices: string[] = [];
+  for (const a of auths)
+    if (!usable.includes(a))
+      notes.push(`${a.registry}: the password of ${a.username} is empty; not pushing, so not logging in there`);
   const run = ctx.run;
   const out: Plan = {
     mode: c.mode,
@@ -196,8 +212,8 @@ export function plan({config: c, ctx, meta, id, metaEnv = {}}: PlanInput): Plan 
       provenance: c.provenance,
       sbom: c.sbom,
       attests: c.attests,
-      annotations: meta.annotations,
-      labels: meta.labels,
+      annotations: imageAnnotations,
+      labels: withoutEmptyDefaults(meta.labels, c.labels),
       outputs: c.outputs,
       network: c.network,
       addHosts: c.addHosts,
@@ -215,7 +231,8 @@ export function plan({config: c, ctx, meta, id, metaEnv = {}}: PlanInput): Plan 
   }
   if (c.mode === 'build')
     out.stage = {platform: c.platforms[0] ?? '', stagingPrefix: stagingPrefix(run.id, run.attempt)};
-  if (c.mode === 'merge') out.merge = {stagingPrefix: stagingPrefix(run.id, run.attempt)};
+  if (c.mode === 'merge')
+    out.merge = {stagingPrefix: stagingPrefix(run.id, run.attempt), annotations: plainAnnotations(imageAnnotations)};
   if (c.mode === 'promote') out.promote = parseSource(c.source);
 
   if (pushing && c.mode !== 'build') {
@@ -250,7 +267,5 @@ export function plan({config: c, ctx, meta, id, metaEnv = {}}: PlanInput): Plan 
       `${c.platforms.length || 1} platform(s) (${c.platforms.join(', ') || "the builder's"}), ` +
       `push: ${pushing ? 'yes' : 'no'}, sign: ${out.sign ? out.sign.mode : 'no'}${c.dryRun ? ', dry run' : ''}`
   );
-  if (pushing && meta.tagNames.length === 0 && c.mode !== 'build')
-    notices.push('No tag rule matched this event: the image is pushed by digest only.');
   return out;
 }

@@ -119,7 +119,8 @@ export interface Plan {
   build?: {plan: BuildPlan; argv: string[]};
   /** how the bytes reach the registries */
   push?: {via: 'oci-layout'; layout: string};
-  merge?: {stagingPrefix: string};
+  /** mode merge: the index's annotations (key=value of the index level) */
+  merge?: {stagingPrefix: string; annotations: Record<string, string>};
   promote?: Source;
   /** mode build: the leg's platform, staged under a record */
   stage?: {platform: string; stagingPrefix: string};

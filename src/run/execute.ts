@@ -196,16 +196,10 @@ export async function execute(plan: Plan, {host, runner, env, signal}: Deps, tim
         });
       }
     } else if (plan.merge) {
+      const merge = plan.merge;
       staged = await step('Merge', async () => {
         legs = await collectLegs(client, plan.targets, plan.run, s => host.info(s));
-        const index = await mergeLegs(
-          client,
-          plan.targets,
-          legs,
-          plan.platforms,
-          plainAnnotations(plan.meta.annotations),
-          s => host.info(s)
-        );
+        const index = await mergeLegs(client, plan.targets, legs, plan.platforms, merge.annotations, s => host.info(s));
         return checkStaged(client, plan.targets, index.digest, plan.platforms, s => host.info(s));
       });
     } else if (plan.promote) {
@@ -395,16 +389,4 @@ export async function execute(plan: Plan, {host, runner, env, signal}: Deps, tim
 
 function uniqueRepos(plan: Plan): string[] {
   return [...new Set(plan.targets.map(t => t.image))];
-}
-
-/** level:key=value annotations -> the key=value of the index level (the manifest level when none is given). */
-export function plainAnnotations(leveled: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const a of leveled) {
-    const m = /^(?:([a-z-]+(?:\[[^\]]*\])?):)?([^=]+)=(.*)$/s.exec(a);
-    if (!m) continue;
-    const level = m[1] ?? 'manifest';
-    if (level.startsWith('index') || level === 'manifest') out[m[2] ?? ''] = m[3] ?? '';
-  }
-  return out;
 }

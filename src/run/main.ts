@@ -6,7 +6,7 @@ import {randomBytes} from 'node:crypto';
 import {Config, parseConfig, RawInputs} from '../config/inputs';
 import {metaOptionsFromEnv} from '../context/github';
 import {RunContext} from '../context/types';
-import {ConfigError, InputError} from '../errors';
+import {ConfigError, errorMessage, InputError} from '../errors';
 import {Host} from '../hosts/host';
 import {metadataEnvExports, nowFromEnv, resolveMetadata} from '../meta/resolve';
 import {MetaOptions} from '../meta/types';
@@ -15,6 +15,7 @@ import {plan as makePlan} from '../plan/plan';
 import {Plan} from '../plan/types';
 import {Runner} from '../tools/exec';
 import {execute, phase, summaryOf, Timings} from './execute';
+import {failureSummary} from './summary';
 
 type Env = Record<string, string | undefined>;
 
@@ -55,11 +56,31 @@ export function configure(raw: RawInputs, env: Env): {config: Config; now: Date;
   return {config, now, opts};
 }
 
-export async function engine({host, runner, env, raw, ctx, signal}: EngineArgs): Promise<Plan> {
+export async function engine(args: EngineArgs): Promise<Plan> {
+  const timings: Timings = [];
+  let stage = 'configuration';
+  let p: Plan;
+  try {
+    p = await planned(args, timings, s => (stage = s));
+  } catch (e) {
+    // nothing ran yet: the summary says what to fix, and that nothing was built, pushed or tagged
+    await args.host.summary(failureSummary(stage, errorMessage(e), timings));
+    throw e;
+  }
+  if (!p.matrix && !p.dryRun) await execute(p, args, timings);
+  return p;
+}
+
+/** Settings -> Config -> metadata -> Plan; a matrix or a dry run ends here, with its summary. */
+async function planned(
+  {host, env, raw, ctx}: EngineArgs,
+  timings: Timings,
+  at: (stage: string) => void
+): Promise<Plan> {
   const {config, now, opts} = configure({...ctx.defaults, ...raw}, env);
   for (const s of [config.password, config.cosignKey, config.cosignPassword, config.githubToken]) host.mask(s);
-  const timings: Timings = [];
 
+  at('metadata');
   const meta = await phase(host, timings, 'Metadata', async () => {
     const m = await resolveMetadata({inputs: config, ctx, opts, githubToken: config.githubToken, now, env});
     for (const w of m.warnings) host.warning(w);
@@ -71,6 +92,7 @@ export async function engine({host, runner, env, raw, ctx, signal}: EngineArgs):
     return m;
   });
   const metaOutputsEnv = (o: Record<string, string>): Record<string, string> => metadataEnvExports(o, env);
+  at('configuration');
   const p = makePlan({config, ctx, meta, id: randomBytes(6).toString('hex')});
   p.metaEnv = metaOutputsEnv(p.metaOutputs);
   for (const s of p.vault.values()) host.mask(s);
@@ -97,8 +119,6 @@ export async function engine({host, runner, env, raw, ctx, signal}: EngineArgs):
       return Promise.resolve();
     });
     await host.summary(summaryOf(p, {signatures: {}, verifyCommands: [], reason: 'dry run'}, timings));
-    return p;
   }
-  await execute(p, {host, runner, env, signal}, timings);
   return p;
 }

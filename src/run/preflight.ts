@@ -4,10 +4,12 @@
  * (which needs the push scope, through the registry's own auth challenge) and cancelled at once.
  */
 import {PhaseError} from '../errors';
-/** who pushes to a registry (never the password) */
-export type Pusher = {registry: string; username: string};
+import {REGISTRY_DENIAL} from '../tools/buildx/buildx';
 import {RegistryClient, RegistryError} from '../registry-client';
 import {Repository} from '../reference';
+
+/** who pushes to a registry (never the password) */
+export type Pusher = {registry: string; username: string};
 
 export interface PushTarget {
   image: string;
@@ -47,7 +49,7 @@ export function pushDeniedHint(t: PushTarget, auth: Pusher | undefined, status: 
 
 /** The hint for `denied: requested access to the resource is denied` and friends, when a push fails after all. */
 export function deniedHintFromOutput(output: string, targets: readonly PushTarget[], auths: readonly Pusher[]): string {
-  if (!/denied|unauthorized|forbidden/i.test(output)) return '';
+  if (!REGISTRY_DENIAL.test(output)) return '';
   return targets
     .map(t =>
       pushDeniedHint(

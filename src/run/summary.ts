@@ -31,11 +31,36 @@ export function humanSize(bytes: number): string {
   return `${v.toFixed(1)} ${units[u]}`;
 }
 
+const FAILURE_LEAD: Record<string, string> = {
+  tag: 'What moved and what was put back:',
+  configuration: 'Nothing was built, pushed or tagged. Fix the inputs named below and run again:',
+  metadata: 'Nothing was built, pushed or tagged:'
+};
+
+/** The summary of a run stopped before its plan existed (a configuration or metadata problem). */
+export function failureSummary(phase: string, message: string, timings: [string, number][]): string {
+  return renderSummary({
+    images: [],
+    version: '',
+    tags: [],
+    digest: '',
+    platformDigests: {},
+    size: 0,
+    refs: [],
+    signatures: {},
+    verifyCommands: [],
+    notPushedReason: '',
+    timings,
+    dryRun: false,
+    failure: {phase, message}
+  });
+}
+
 export function renderSummary(d: SummaryData): string {
   const out: string[] = ['## publish-image', ''];
   if (d.failure) {
     out.push(
-      `> **Failed in ${esc(d.failure.phase)}.** ${d.failure.phase === 'tag' ? 'What moved and what was put back:' : 'No tag was moved: every tag is where it was.'}`,
+      `> **Failed in ${esc(d.failure.phase)}.** ${FAILURE_LEAD[d.failure.phase] ?? 'No tag was moved: every tag is where it was.'}`,
       ...(d.failure.pushed
         ? [
             '>',
@@ -50,6 +75,8 @@ export function renderSummary(d: SummaryData): string {
     );
   } else if (d.dryRun) out.push('> Dry run: nothing was built, pushed or signed.', '');
   else if (!d.digest) out.push(`> Nothing was pushed: ${d.notPushedReason}`, '');
+  // a run stopped before its plan existed has no image facts to show
+  if (d.failure && !d.images.length) return out.join('\n') + '\n';
   out.push('| | |', '|---|---|');
   out.push(`| version | \`${esc(d.version || '(none)')}\` |`);
   out.push(`| images | ${d.images.map(i => `\`${esc(i)}\``).join('<br>') || '(none)'} |`);

@@ -84,3 +84,40 @@ test('INPUT_* variables map to inputs by name; unknown ones are found, with the 
     undefined
   ]);
 });
+
+describe('platforms are checked against the forms buildx accepts', () => {
+  test.each([
+    'linux/amd64',
+    'linux/arm64',
+    'linux/arm/v7',
+    'linux/arm64/v8',
+    'linux/amd64/v3',
+    'windows/amd64',
+    'linux/riscv64',
+    'linux/x86_64',
+    'local'
+  ])('%s is accepted', p => {
+    expect(errorsOf({platforms: p})).toEqual([]);
+  });
+  test.each([
+    [
+      'linux/amd46',
+      'platforms: "linux/amd46" is not a platform buildx knows; did you mean linux/amd64? (os/arch[/variant], e.g. linux/amd64,linux/arm64)'
+    ],
+    [
+      'linx/arm64',
+      'platforms: "linx/arm64" is not a platform buildx knows; did you mean linux/arm64? (os/arch[/variant], e.g. linux/amd64,linux/arm64)'
+    ],
+    [
+      'linux/arm/v9',
+      'platforms: "linux/arm/v9" is not a platform buildx knows; did you mean linux/arm/v7? (os/arch[/variant], e.g. linux/amd64,linux/arm64)'
+    ],
+    [
+      'linux/s390x/v2',
+      'platforms: "linux/s390x/v2" is not a platform buildx knows; did you mean linux/s390x (s390x has no variants)? (os/arch[/variant], e.g. linux/amd64,linux/arm64)'
+    ],
+    ['amd64', 'platforms: "amd64" is not a platform; write os/arch[/variant], e.g. linux/amd64,linux/arm64']
+  ])('%s is refused: %s', (p, message) => {
+    expect(errorsOf({platforms: p})).toEqual([message]);
+  });
+});

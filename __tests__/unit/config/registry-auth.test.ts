@@ -1,4 +1,5 @@
 import {
+  emptyPasswords,
   parseInsecureRegistries,
   parseRegistryAuth,
   plainHttpAllowed,
@@ -42,6 +43,18 @@ describe('parseRegistryAuth', () => {
     expect(() => parseRegistryAuth(yaml)).toThrow(message);
   });
 
+  test('an unquoted value starting with "!" (a password) is a YAML tag: the message gives the position and the fix, not the value', () => {
+    let message = '';
+    try {
+      parseRegistryAuth('- registry: ghcr.io\n  username: octo\n  password: !s3cret-value');
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toBe(
+      `registry-auth: a value starts with "!" (line 3, column 13), which YAML reads as a tag; quote the value (password: '\${{ secrets.NAME }}')`
+    );
+  });
+
   test('a YAML error does not quote the text (it may hold a password)', () => {
     expect(() => parseRegistryAuth('- registry: [unclosed\n  password: s3cret-value')).toThrow(
       expect.objectContaining({message: expect.not.stringContaining('s3cret') as unknown}) as Error
@@ -80,7 +93,58 @@ describe('resolveAuths', () => {
     expect(auths.map(a => a.registry)).toEqual(['ghcr.io', 'docker.io']);
   });
 
+  test('a top-level ca-cert beside registry-auth is the CA of the entries that carry none', () => {
+    const auths = resolveAuths(
+      {
+        ...base,
+        caCert: 'PEM-TOP',
+        registryAuth: '- registry: a.example\n- registry: b.example\n  ca-cert: PEM-B'
+      },
+      []
+    );
+    expect(auths.map(a => [a.registry, a.caCert])).toEqual([
+      ['a.example', 'PEM-TOP'],
+      ['b.example', 'PEM-B']
+    ]);
+  });
+
+  test('a top-level ca-cert with registry beside registry-auth is the CA of that entry only', () => {
+    const auths = resolveAuths(
+      {...base, registry: 'b.example', caCert: 'PEM-TOP', registryAuth: '- registry: a.example\n- registry: b.example'},
+      []
+    );
+    expect(auths.map(a => [a.registry, a.caCert])).toEqual([
+      ['a.example', ''],
+      ['b.example', 'PEM-TOP']
+    ]);
+  });
+
   test.each<[string, Partial<typeof base>, RegExp]>([
+    [
+      'ca-cert for a registry registry-auth does not name',
+      {registry: 'c.example', caCert: 'PEM', registryAuth: '- registry: a.example'},
+      /^ca-cert: registry is c.example, which has no entry in registry-auth; put ca-cert inside its entry \("- registry: <host>"/
+    ],
+    [
+      'one registry at the top level and in registry-auth',
+      {
+        registry: 'ghcr.io',
+        username: 'u',
+        password: 'p',
+        registryAuth: '- registry: ghcr.io\n  username: v\n  password: q'
+      },
+      /^registry-auth: ghcr.io is given twice \(in registry\/username\/password and in registry-auth\); keep one: move what is given at the top level into its registry-auth entry/
+    ],
+    [
+      'a password without a username (registry-auth)',
+      {registryAuth: '- registry: a.example\n  password: q'},
+      /^registry-auth: a password for a.example was given without a username$/
+    ],
+    [
+      'a password without a username (single)',
+      {registry: 'a.example', password: 'q'},
+      /^username: a password for a.example was given without a username$/
+    ],
     [
       'several registries without registry',
       {username: 'u', password: 'p'},
@@ -98,6 +162,35 @@ describe('resolveAuths', () => {
     ]
   ])('%s', (_n, over, message) => {
     expect(() => resolveAuths({...base, ...over}, [repo('ghcr.io'), repo('docker.io')])).toThrow(message);
+  });
+});
+
+describe('emptyPasswords', () => {
+  const entry = (registry: string, username: string, password: string) => ({registry, username, password, caCert: ''});
+  test.each<[string, ReturnType<typeof entry>[], string, unknown[]]>([
+    ['all set', [entry('ghcr.io', 'u', 'p')], '', []],
+    ['anonymous on purpose', [entry('localhost:5000', '', '')], '', []],
+    [
+      'single credentials',
+      [entry('docker.io', 'me', '')],
+      '',
+      [
+        "password: the password for docker.io (username me) is empty. If it comes from a secret, check that the secret exists under that name; secrets are not passed to workflows run from forks, so skip the push there (push: ${{ github.event_name != 'pull_request' }})"
+      ]
+    ],
+    [
+      'registry-auth entries, each named',
+      [entry('a.example', 'x', ''), entry('b.example', 'y', 'ok'), entry('c.example', 'z', '')],
+      '- registry: a.example',
+      [
+        expect.stringMatching(/^registry-auth: the password for a.example \(username x\) is empty/),
+        expect.stringMatching(/^registry-auth: the password for c.example \(username z\) is empty/)
+      ]
+    ]
+  ])('%s', (_n, auths, registryAuth, messages) => {
+    const errors = emptyPasswords(auths, registryAuth);
+    expect(errors.map(e => e.message)).toEqual(messages);
+    for (const e of errors) expect(e.input).toBe(registryAuth ? 'registry-auth' : 'password');
   });
 });
 

@@ -181,10 +181,11 @@ describe('signing', () => {
   });
 });
 
-test('no tag rule matched: a notice, and the push is by digest only', () => {
-  expect(planOf({...basic, tags: 'type=ref,event=pr'}).notices).toEqual([
-    'No tag rule matched this event: the image is pushed by digest only.'
-  ]);
+test('no tag rule gives a tag: a publish fails before anything runs; a build leg pushes untagged on purpose', () => {
+  expect(() => planOf({...basic, tags: 'type=ref,event=pr'})).toThrow(
+    /^tags: no tag rule gives a tag for this event \(push refs\/tags\/v1.2.3\), so the image would be pushed untagged/
+  );
+  expect(planOf({...basic, tags: 'type=ref,event=pr', mode: 'build', platforms: 'linux/amd64'}).pushing).toBe(true);
 });
 
 test('the dry-run lines follow the plan, phase by phase', () => {
@@ -200,4 +201,13 @@ test('the dry-run lines follow the plan, phase by phase', () => {
     'logout'
   ]);
   expect(lines).toContain('tag: 127.0.0.1:5001/o/app:{1.2.3,sha-90dd603,latest} -> the pushed digest');
+});
+
+test('an empty password: pushing fails before anything runs, naming the registry and the fork case; not pushing logs out of it', () => {
+  expect(() => planOf({...basic, password: ''})).toThrow(
+    /^password: the password for 127.0.0.1:5001 \(username u\) is empty\. If it comes from a secret, check that the secret exists under that name; secrets are not passed to workflows run from forks/
+  );
+  const p = planOf({...basic, password: '', push: 'false'});
+  expect(p.logins).toEqual([]);
+  expect(p.notes).toContain('127.0.0.1:5001: the password of u is empty; not pushing, so not logging in there');
 });

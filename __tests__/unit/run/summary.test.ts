@@ -1,4 +1,4 @@
-import {humanSize, renderSummary, SummaryData} from '../../../src/run/summary';
+import {failureSummary, humanSize, renderSummary, SummaryData} from '../../../src/run/summary';
 
 const data: SummaryData = {
   images: ['ghcr.io/o/app'],
@@ -32,6 +32,34 @@ test('nothing pushed says why', () => {
 
 test('dry run says so', () => {
   expect(renderSummary({...data, digest: '', dryRun: true})).toContain('Dry run');
+});
+
+test('a configuration failure: what to fix, nothing built or pushed, no empty image table', () => {
+  expect(failureSummary('configuration', 'platforms: "linux/amd46" is not a platform buildx knows', [])).toBe(
+    [
+      '## publish-image',
+      '',
+      '> **Failed in configuration.** Nothing was built, pushed or tagged. Fix the inputs named below and run again:',
+      '',
+      '```text',
+      'platforms: "linux/amd46" is not a platform buildx knows',
+      '```',
+      '',
+      ''
+    ].join('\n')
+  );
+});
+
+test('a failure in push: what was already done, and that no tag moved', () => {
+  const md = renderSummary({
+    ...data,
+    digest: '',
+    failure: {phase: 'push', message: 'PUT x: 503\n```evil```', pushed: 'sha256:ddd'}
+  });
+  expect(md).toContain('> **Failed in push.** No tag was moved: every tag is where it was.');
+  expect(md).toContain('> Already done: pushed by digest `sha256:ddd` (untagged), signed and verified.');
+  expect(md).toContain("'''evil'''");
+  expect(md).toContain('| images | `ghcr.io/o/app` |');
 });
 
 test.each([

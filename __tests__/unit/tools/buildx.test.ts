@@ -2,6 +2,7 @@ import {
   BuildPlan,
   buildArgs,
   buildHint,
+  failedStep,
   checkBuildxVersion,
   digestFromMetadata,
   isCacheExportFailure,
@@ -227,10 +228,40 @@ test.each([
 
 test.each([
   ['exec /bin/sh: exec format error', /QEMU/],
-  ['push access denied, repository does not exist or may require authorization: denied', /may push/],
+  ['push access denied, repository does not exist or may require authorization: denied', /A registry refused/],
+  ['failed to authorize: failed to fetch oauth token: 401 Unauthorized', /A registry refused/],
+  // a RUN step's own permission error is not a registry's refusal
+  [
+    '#6 0.112 sh: can\'t create /root/x: Permission denied\nERROR: failed to solve: process "/bin/sh -c echo > /root/x" did not complete successfully: exit code: 1',
+    /^$/
+  ],
   ['something else', /^$/]
 ])('buildHint(%j)', (out, hint) => {
   expect(buildHint(out)).toMatch(hint);
+});
+
+test.each<[string, {step: string; error: string}]>([
+  [
+    [
+      '#6 [2/3] RUN touch /root/x && false',
+      '#6 ERROR: process "/bin/sh -c touch /root/x && false" did not complete successfully: exit code: 1',
+      '------',
+      ' > [2/3] RUN touch /root/x && false:',
+      '------',
+      'ERROR: failed to solve: process "/bin/sh -c touch /root/x && false" did not complete successfully: exit code: 1'
+    ].join('\n'),
+    {
+      step: '[2/3] RUN touch /root/x && false',
+      error: 'failed to solve: process "/bin/sh -c touch /root/x && false" did not complete successfully: exit code: 1'
+    }
+  ],
+  [
+    'ERROR: failed to solve: failed to read dockerfile: open Dockerfile: no such file or directory',
+    {step: '', error: 'failed to solve: failed to read dockerfile: open Dockerfile: no such file or directory'}
+  ],
+  ['', {step: '', error: ''}]
+])('failedStep(%#)', (out, expected) => {
+  expect(failedStep(out)).toEqual(expected);
 });
 
 test.each([

@@ -146,3 +146,9 @@ test.each([
 ])('cosignHint(%j)', (out, hint) => {
   expect(cosignHint(out)).toMatch(hint);
 });
+
+test('cosignHint: a key that does not decrypt while cosign-password is empty points at the missing secret', () => {
+  expect(cosignHint('Error: decrypt: encrypted: decryption failed', true)).toBe(
+    'cosign could not decrypt the key, and cosign-password is empty: if it comes from a secret, check that the secret exists under that name (secrets are not passed to workflows run from forks).'
+  );
+});

@@ -5,11 +5,23 @@ import {PostState} from '../../run/cleanup';
 import {Host} from '../host';
 import {saveState} from './state';
 
+/**
+ * The runner reads a log line that starts (after blanks) with "::" or "##[" as a workflow command. Text the step does
+ * not control (registry error bodies, record fields, tool output) must not form one: such a line gets a zero-width
+ * space in front, which the runner does not trim and a reader does not see.
+ */
+export function neutralizeCommands(text: string): string {
+  return text
+    .split('\n')
+    .map(l => (/^\s*(::|##\[)/.test(l) ? `\u200b${l}` : l))
+    .join('\n');
+}
+
 export class GitHubHost implements Host {
   readonly #masked = new Set<string>();
 
   info(line: string): void {
-    core.info(line);
+    core.info(neutralizeCommands(line));
   }
   warning(line: string): void {
     core.warning(line);

@@ -172,9 +172,30 @@ export function buildHint(output: string): string {
     return 'A RUN step for a foreign platform needs QEMU: register binfmt handlers (docker/setup-qemu-action) or build natively.';
   if (/multiple platforms feature is currently not supported for docker driver/i.test(output))
     return 'This builder cannot build several platforms: enable the containerd image store, or use a docker-container builder.';
-  if (/denied|unauthorized/i.test(output))
-    return 'The registry refused the push: check that the account may push to every repository in images.';
+  if (REGISTRY_DENIAL.test(output))
+    return 'A registry refused the build access (a base image, a cache or a push): check the credentials for it.';
   return '';
+}
+
+/** A registry's refusal as buildx reports it (not a RUN step's own "Permission denied"). */
+export const REGISTRY_DENIAL =
+  /denied: requested access|(push|pull) access denied|insufficient_scope|unauthorized: authentication required|\b(401 Unauthorized|403 Forbidden)\b|failed to authorize|failed to fetch (anonymous )?token/i;
+
+/** The step that failed, as buildx names it ("[2/3] RUN make"), and its error line. */
+export function failedStep(output: string): {step: string; error: string} {
+  const lines = output.split(/\r?\n/);
+  const error =
+    [...lines]
+      .reverse()
+      .find(l => /^ERROR: /.test(l.trim()))
+      ?.trim()
+      .slice('ERROR: '.length) ?? '';
+  const step =
+    [...lines]
+      .reverse()
+      .map(l => /^\s*>\s*(\[[^\]]+\]\s+.*?)\s*:?\s*$/.exec(l) ?? /^#\d+\s+(\[[^\]]+\]\s+.+?)\s*$/.exec(l))
+      .find(m => m)?.[1] ?? '';
+  return {step, error};
 }
 
 /** A failure that only concerns the cache export (the image itself was built). */
@@ -196,12 +217,15 @@ export async function runBuild(runner: Runner, plan: BuildPlan, env: Record<stri
     res = await runner.run('docker', buildArgs({...plan, cacheTo: []}), {env, stream: true, allowFailure: true});
   }
   if (res.exitCode !== 0) {
+    const output = res.stderr + res.stdout;
+    const {step} = failedStep(output);
     throw new CommandError(
       'docker',
       buildArgs(plan),
       res.exitCode,
       tail(res.stderr || res.stdout),
-      buildHint(res.stderr + res.stdout)
+      buildHint(output),
+      `the build failed${step ? ` at ${step}` : ''}`
     );
   }
   const metadata = parseMetadata(fs.existsSync(plan.metadataFile) ? fs.readFileSync(plan.metadataFile, 'utf8') : '');

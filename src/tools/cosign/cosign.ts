@@ -90,9 +90,11 @@ export function verifyArgs(ref: string, o: SignOptions): string[] {
   ];
 }
 
-export function cosignHint(output: string): string {
+export function cosignHint(output: string, passwordEmpty = false): string {
   if (/decrypt|password|encrypted/i.test(output))
-    return 'cosign could not decrypt the key: check that cosign-password is the password of cosign-key.';
+    return passwordEmpty
+      ? 'cosign could not decrypt the key, and cosign-password is empty: if it comes from a secret, check that the secret exists under that name (secrets are not passed to workflows run from forks).'
+      : 'cosign could not decrypt the key: check that cosign-password is the password of cosign-key.';
   if (/UNAUTHORIZED|DENIED|401|403/.test(output))
     return 'The registry refused the signature upload: the account needs push rights on the repository.';
   if (/fulcio|signingCert|certificate/i.test(output))
@@ -104,7 +106,10 @@ export function cosignHint(output: string): string {
 
 /** Derives the public key, which also proves the key and password are usable (run before anything is built). */
 export async function publicKey(runner: Runner, bin: string, env: CosignEnv, keyUri?: string): Promise<string> {
-  const r = await runner.run(bin, ['public-key', '--key', keyRef({keyUri})], {env, hint: cosignHint});
+  const r = await runner.run(bin, ['public-key', '--key', keyRef({keyUri})], {
+    env,
+    hint: out => cosignHint(out, !keyUri && !env['COSIGN_PASSWORD'])
+  });
   const pem = r.stdout.trim();
   if (!pem.includes('PUBLIC KEY')) throw new Error('cosign public-key printed no public key');
   return pem;
