@@ -153,10 +153,48 @@ export class RegistryClient {
     return {digest, mediaType, body: res.body};
   }
 
-  /** Points `tag` at the manifest `m` (one request, no race with other writers of other tags). */
+  /**
+   * Points `tag` at the manifest `m` (one request, no race with other writers of other tags).
+   *
+   * A registry can answer MANIFEST_BLOB_UNKNOWN for a blob it holds: Distribution's filesystem storage rewrites a
+   * blob's link file in place when another push (a parallel matrix leg) completes an upload of the same blob, and
+   * a manifest PUT reading the file at that moment finds it empty (DIGEST_INVALID + MANIFEST_BLOB_UNKNOWN). So on
+   * that answer every referenced blob is looked up: when all are there the PUT is retried (within `retries`), and
+   * otherwise the error names the ones missing.
+   */
   async putManifest(repo: Repository, tag: string, m: Manifest): Promise<string> {
-    const res = await this.call(repo, 'PUT', `/manifests/${tag}`, {'content-type': m.mediaType}, m.body);
-    return res.headers['docker-content-digest'] ?? m.digest;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const res = await this.call(repo, 'PUT', `/manifests/${tag}`, {'content-type': m.mediaType}, m.body);
+        return res.headers['docker-content-digest'] ?? m.digest;
+      } catch (e) {
+        if (!(e instanceof RegistryError) || e.status !== 400 || !e.detail.includes('MANIFEST_BLOB_UNKNOWN')) throw e;
+        const missing = await this.missingReferences(repo, m);
+        if (missing.length)
+          throw new RegistryError(`${e.message} (not in ${repo.path}: ${missing.join(', ')})`, 400, false, e.detail);
+        if (attempt >= this.retries) throw e;
+        await this.pause(
+          attempt + 1,
+          `${e.message}, but ${repo.path} holds every blob the manifest names (another push of the same blob was completing)`
+        );
+      }
+    }
+  }
+
+  /** The blobs and child manifests `m` names that the repository does not hold. */
+  private async missingReferences(repo: Repository, m: Manifest): Promise<string[]> {
+    const j = JSON.parse(m.body.toString('utf8')) as {
+      config?: {digest: string};
+      layers?: {digest: string}[];
+      manifests?: {digest: string}[];
+    };
+    const blobs = [...(j.config ? [j.config.digest] : []), ...(j.layers ?? []).map(l => l.digest)];
+    const children = (j.manifests ?? []).map(c => c.digest);
+    const present = await Promise.all([
+      ...blobs.map(async d => ((await this.hasBlob(repo, d)) ? '' : d)),
+      ...children.map(async d => ((await this.getManifest(repo, d, 'HEAD')) ? '' : d))
+    ]);
+    return present.filter(Boolean);
   }
 
   /** The entries of an index (empty for a single-platform manifest). */

@@ -144,3 +144,53 @@ describe('SIGTERM during the tag phase (a cancelled job)', () => {
     expect(run.post?.exitCode).toBe(0);
   });
 });
+
+describe('a manifest PUT answered MANIFEST_BLOB_UNKNOWN while the registry holds every blob (a parallel leg linking the same blob)', () => {
+  const repo = uniqueRepo('blob-race');
+  let run: RunResult;
+  beforeAll(async () => {
+    proxy.setRules([
+      {
+        name: 'blob-race',
+        method: 'PUT',
+        path: new RegExp(`/v2/${repo}/manifests/sha256:`),
+        fault: 'blob-race',
+        times: 1
+      }
+    ]);
+    run = await runAction({event: tagEvent('v1.0.0', NEW_SHA), inputs: {...inputs([repo]), retries: '2'}});
+  });
+
+  test('the blobs are looked up, the PUT is retried, and the release lands', async () => {
+    expect(proxy.injected['blob-race']).toBe(1);
+    expect({exit: run.main.exitCode, errors: errorLines(run.main.stdout)}).toEqual({exit: 0, errors: []});
+    expect(run.main.stdout).toMatch(
+      /retry 1\/2 in [\d.]+s: PUT .*manifests\/sha256:[a-f0-9]{64}: 400 DIGEST_INVALID.*MANIFEST_BLOB_UNKNOWN.*, but .* holds every blob the manifest names/
+    );
+    expect((await listTags(reg, repo)).sort()).toEqual(['1', '1.0', '1.0.0', 'latest', 'sha-0202020']);
+  });
+});
+
+describe('a registry refusal whose message carries workflow commands', () => {
+  const repo = uniqueRepo('commands');
+  let run: RunResult;
+  beforeAll(async () => {
+    proxy.setRules([
+      {name: 'commands', method: 'PUT', path: new RegExp(`/v2/${repo}/manifests/`), fault: 'commands', times: Infinity}
+    ]);
+    run = await runAction({event: tagEvent('v1.0.0', NEW_SHA), inputs: {...inputs([repo]), retries: '1'}});
+  });
+
+  test('retries, then fails with the registry words, none of which becomes a command of the runner', () => {
+    expect(proxy.injected['commands']).toBe(2);
+    expect(run.main.exitCode).not.toBe(0);
+    expect(run.main.stdout).toMatch(
+      /retry 1\/1 in [\d.]+s: PUT .*: 503 UNAVAILABLE: denied\n\u200b::error::injected-by-registry/
+    );
+    expect(errorLines(run.main.stdout).join('\n')).toContain('503 UNAVAILABLE: denied%0A::error::injected-by-registry');
+    for (const stream of [run.main.stdout, run.main.stderr, run.post?.stdout ?? '', run.post?.stderr ?? '']) {
+      expect(stream).not.toMatch(/^\s*::(error::injected|add-mask::injected|stop-commands::injected)/m);
+    }
+    expect(run.main.summary).toContain('**Failed in push.**');
+  });
+});

@@ -174,7 +174,8 @@ test('a merge with a leg missing fails clearly and moves no tag', async () => {
 test('a new attempt of the run does not mix in the earlier attempt legs', async () => {
   const repo = uniqueRepo('merge-attempt');
   const first = await Promise.all([leg(repo, 'linux/amd64', '9003', '1'), leg(repo, 'linux/arm64', '9003', '1')]);
-  for (const r of first) expect(r.main.exitCode).toBe(0);
+  for (const r of first)
+    expect({exit: r.main.exitCode, errors: errorLines(r.main.stdout)}).toEqual({exit: 0, errors: []});
   // attempt 2 re-runs only the amd64 leg: its merge must not pick up attempt 1's arm64
   expect((await leg(repo, 'linux/amd64', '9003', '2', {'build-args': 'MESSAGE=attempt-2'})).main.exitCode).toBe(0);
   const run = await merge(repo, '9003', '2');

@@ -260,7 +260,7 @@ export const INPUTS: readonly InputSpec[] = [
     "name": "retries",
     "default": "3",
     "kind": "string",
-    "description": "Retries of a registry request that failed transiently (5xx, 429, reset, timeout), with jittered exponential backoff. 401, 403, 404 are never retried."
+    "description": "Retries of a registry request that failed transiently (5xx, 429, reset, timeout), with jittered exponential backoff, and of a manifest PUT refused with MANIFEST_BLOB_UNKNOWN while the repository holds every blob it names (a parallel matrix leg completing an upload of the same blob). 401, 403, 404 are never retried."
   },
   {
     "name": "if-exists",
