@@ -324,7 +324,7 @@ function report(results: Results): string {
     row(three, one),
     row(legsS, oneS),
     '',
-    '- **Whole step vs raw CLI**: tags, login, a two-platform build (warm cache) and push of five tags, signing, verification, post step; the raw CLI runs `docker login`, `docker buildx build --push` with the same tags and labels, `cosign sign`, `cosign verify`, `docker logout`. A raw-CLI failure is Distribution answering 500 to the concurrent tag pushes of the docker driver (see ../shared/e2e-environment.md): the step pushes by digest and tags through the API, so it does not race.',
+    '- **Whole step vs raw CLI**: tags, login, a two-platform build (warm cache) and push of five tags, signing, verification, post step; the raw CLI runs `docker login`, `docker buildx build --push` with the same tags and labels, `cosign sign`, `cosign verify`, `docker logout`. A raw-CLI failure is Distribution answering 500 to the concurrent tag pushes of the docker driver (Distribution logs `invalid checksum digest format` for them): the step pushes by digest and tags through the API, so it does not race.',
     `- **Dry run**: process start to exit of \`dist/index.js\` (bundle ${(versions.distBytes / 1024).toFixed(0)} KiB, with Node's compile cache warm after the warm-up run, as it is for the post step) computing tags and printing the plan, against an empty Node process.`,
     '- **Fan-out**: the same build pushed to 1, 2 and 3 registries (basic auth, TLS with a private CA, anonymous), built once, signed once per repository.',
     '',

@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import {MANIFEST_TYPES} from './registry-client';
+import {MANIFEST_TYPES} from './registry';
 
 export interface Descriptor {
   mediaType: string;

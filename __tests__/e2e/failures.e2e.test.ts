@@ -84,7 +84,7 @@ describe('the last tag refused for good in the second repository', () => {
 
   test('fails naming the refused tag, and every tag of both repositories is where it was', async () => {
     expect(proxy.injected['refuse-latest']).toBe(1);
-    expect(errorLines(run.main.stdout).join('\n')).toMatch(new RegExp(`PUT .*${repos[1]}/manifests/latest: 503`));
+    expect(errorLines(run.main.stdout).join('\n')).toMatch(new RegExp(`PUT .*${repos[1]} manifest latest: 503`));
     expectRolledBack(run, before, await snapshot(repos));
   });
 
@@ -165,7 +165,7 @@ describe('a manifest PUT answered MANIFEST_BLOB_UNKNOWN while the registry holds
     expect(proxy.injected['blob-race']).toBe(1);
     expect({exit: run.main.exitCode, errors: errorLines(run.main.stdout)}).toEqual({exit: 0, errors: []});
     expect(run.main.stdout).toMatch(
-      /retry 1\/2 in [\d.]+s: PUT .*manifests\/sha256:[a-f0-9]{64}: 400 DIGEST_INVALID.*MANIFEST_BLOB_UNKNOWN.*, but .* holds every blob the manifest names/
+      /retry 1\/2 in [\d.]+s: PUT .* manifest sha256:[a-f0-9]{64}: 400 DIGEST_INVALID.*MANIFEST_BLOB_UNKNOWN.*, but .* holds every blob the manifest names/
     );
     expect((await listTags(reg, repo)).sort()).toEqual(['1', '1.0', '1.0.0', 'latest', 'sha-0202020']);
   });

@@ -1,8 +1,11 @@
 /**
- * A reverse proxy in front of a registry that injects faults: the first N requests matching a rule get a 503, a
- * 429 with Retry-After, a 401, a reset connection, a held request, the answer Distribution gives a manifest PUT
- * while a parallel push of the same blob is linking it, or a refusal whose message carries workflow commands;
- * everything else is forwarded untouched. Loopback only.
+ * A reverse proxy in front of a registry that injects faults: the first N requests matching a rule get a 500, a
+ * 503, a 429 with Retry-After, a 401, a reset connection, a reset mid-way through their body (half the body reaches
+ * the registry, then both connections are cut, and the upload session is dead from then on, as on registries whose
+ * storage drops a broken upload), a held request, the answer Distribution gives a manifest PUT while a parallel push
+ * of the same blob is linking it, or a 503 whose message carries workflow commands; everything else is forwarded
+ * untouched. Optionally it sends upload locations to another origin, or stands for such an origin (storage that
+ * authenticates by itself). Loopback only.
  */
 import * as http from 'node:http';
 import {AddressInfo} from 'node:net';
@@ -12,13 +15,14 @@ import {AddressInfo} from 'node:net';
  * blob-race: 400 DIGEST_INVALID + MANIFEST_BLOB_UNKNOWN, as Distribution's filesystem storage answers while another
  * upload of a referenced blob rewrites its link file; commands: 503 whose message holds workflow commands (echoed in the retry lines and the error)
  */
-export type Fault = '503' | '429' | '401' | 'reset' | 'hang' | 'blob-race' | 'commands';
+export type Fault = '500' | '503' | '429' | '401' | 'reset' | 'reset-body' | 'hang' | 'blob-race' | 'commands';
 
 /** The text the `commands` fault puts in the registry's message: each line would be a workflow command if echoed raw. */
 export const INJECTED_COMMANDS =
   'denied\n::error::injected-by-registry\n::add-mask::injected\n::stop-commands::injected';
 
-const ANSWERS: Record<Exclude<Fault, 'reset' | 'hang'>, {status: number; errors: object[]}> = {
+const ANSWERS: Record<Exclude<Fault, 'reset' | 'reset-body' | 'hang'>, {status: number; errors: object[]}> = {
+  '500': {status: 500, errors: [{code: 'UNKNOWN', message: 'injected 500'}]},
   '503': {status: 503, errors: [{code: 'UNAVAILABLE', message: 'injected 503'}]},
   '429': {status: 429, errors: [{code: 'TOOMANYREQUESTS', message: 'injected 429'}]},
   '401': {status: 401, errors: [{code: 'UNAUTHORIZED', message: 'injected 401'}]},
@@ -47,23 +51,49 @@ export interface FaultProxy {
   injected: Record<string, number>;
   /** every request seen: "METHOD /path" */
   seen: string[];
+  /** the Authorization header of every request seen ('' when none): "METHOD /path auth" */
+  authSeen: string[];
   setRules(rules: Rule[]): void;
   close(): Promise<void>;
 }
 
-export async function startFaultProxy(target: string): Promise<FaultProxy> {
+export interface ProxyOptions {
+  /** rewrites the Location header of the registry's answers (default: back to this proxy) */
+  location?: (location: string) => string;
+  /** the Authorization this proxy sends upstream itself, whatever the client sent (a storage origin) */
+  upstreamAuth?: string;
+}
+
+export async function startFaultProxy(target: string, opts: ProxyOptions = {}): Promise<FaultProxy> {
   let rules: Rule[] = [];
   const injected: Record<string, number> = {};
   const seen: string[] = [];
+  const authSeen: string[] = [];
+  const dead = new Set<string>();
   const [targetHost, targetPort] = target.split(':');
   const server = http.createServer((req, res) => {
     const url = req.url ?? '/';
     seen.push(`${req.method} ${url.split('?')[0]}`);
+    authSeen.push(`${req.method} ${url.split('?')[0]} ${req.headers.authorization ?? ''}`);
+    if (dead.has(url.split('?')[0] ?? '')) {
+      req.resume();
+      res
+        .writeHead(404, {'content-type': 'application/json'})
+        .end(
+          '{"errors":[{"code":"BLOB_UPLOAD_UNKNOWN","message":"blob upload unknown to registry (cut by the fault proxy)"}]}'
+        );
+      return;
+    }
     const rule = rules.find(
       r => r.method === req.method && r.path.test(url.split('?')[0] ?? '') && (injected[r.name] ?? 0) < r.times
     );
     if (rule) {
       injected[rule.name] = (injected[rule.name] ?? 0) + 1;
+      if (rule.fault === 'reset-body') {
+        resetMidBody(req, target, url);
+        dead.add(url.split('?')[0] ?? '');
+        return;
+      }
       req.resume();
       if (rule.fault === 'reset') {
         req.socket.destroy();
@@ -83,12 +113,19 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         port: Number(targetPort),
         method: req.method,
         path: url,
-        headers: {...req.headers, host: target}
+        headers: {
+          ...req.headers,
+          host: target,
+          ...(opts.upstreamAuth === undefined ? {} : {authorization: opts.upstreamAuth})
+        }
       },
       up => {
         const headers = {...up.headers};
-        // keep upload locations pointing at the proxy
-        if (typeof headers.location === 'string') headers.location = headers.location.replace(`http://${target}`, '');
+        // keep upload locations pointing at the proxy (or wherever the test sends them)
+        if (typeof headers.location === 'string') {
+          const local = headers.location.replace(`http://${target}`, '');
+          headers.location = opts.location ? opts.location(local) : local;
+        }
         res.writeHead(up.statusCode ?? 502, headers);
         up.pipe(res);
       }
@@ -102,10 +139,12 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     host: `127.0.0.1:${port}`,
     injected,
     seen,
+    authSeen,
     setRules: r => {
       rules = r;
       for (const k of Object.keys(injected)) delete injected[k];
       seen.length = 0;
+      authSeen.length = 0;
     },
     close: () =>
       new Promise(r => {
@@ -113,4 +152,35 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         server.close(() => r());
       })
   };
+}
+
+/** Forwards half of the request body to the registry, then cuts both connections without an answer. */
+function resetMidBody(req: http.IncomingMessage, target: string, url: string): void {
+  const [host, port] = target.split(':');
+  const total = Number(req.headers['content-length'] ?? '0');
+  const half = Math.max(1, Math.floor(total / 2));
+  const upstream = http.request({
+    host,
+    port: Number(port),
+    method: req.method,
+    path: url,
+    headers: {...req.headers, host: target}
+  });
+  upstream.on('error', () => undefined);
+  let sent = 0;
+  req.on('data', (chunk: Buffer) => {
+    const room = half - sent;
+    if (room > 0) {
+      upstream.write(chunk.subarray(0, room));
+      sent += Math.min(room, chunk.length);
+    }
+    if (sent >= half) {
+      upstream.destroy();
+      req.socket.destroy();
+    }
+  });
+  req.on('end', () => {
+    upstream.destroy();
+    req.socket.destroy();
+  });
 }

@@ -18,10 +18,13 @@ export interface Account {
 export interface TokenRegistry {
   host: string;
   tokenRequests: string[];
+  /** the User-Agent of every token request */
+  userAgents: string[];
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+/** A free loopback port. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.listen(0, '127.0.0.1', () => {
@@ -34,7 +37,15 @@ async function freePort(): Promise<number> {
 
 const b64url = (b: Buffer | string): string => Buffer.from(b).toString('base64url');
 
-export async function startTokenRegistry(accounts: Record<string, Account>): Promise<TokenRegistry> {
+export interface TokenRegistryOptions {
+  /** the realm the registry names, given the token server's host:port (e.g. a fault proxy in front of it) */
+  realm?: (tokenHost: string) => Promise<string>;
+}
+
+export async function startTokenRegistry(
+  accounts: Record<string, Account>,
+  opts: TokenRegistryOptions = {}
+): Promise<TokenRegistry> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pi-token-reg-'));
   execFileSync(
     'openssl',
@@ -62,12 +73,14 @@ export async function startTokenRegistry(accounts: Record<string, Account>): Pro
   const service = 'pi-token-registry';
   const issuer = 'pi-token-issuer';
   const tokenRequests: string[] = [];
+  const userAgents: string[] = [];
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const [user, pass] = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64')
       .toString()
       .split(':');
+    userAgents.push(req.headers['user-agent'] ?? '');
     tokenRequests.push(`${user ?? ''} ${url.searchParams.getAll('scope').join(' ')}`);
     const account = user ? accounts[user] : undefined;
     if (!account || account.password !== pass) {
@@ -102,6 +115,7 @@ export async function startTokenRegistry(accounts: Record<string, Account>): Pro
   });
   await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
   const tokenPort = (server.address() as net.AddressInfo).port;
+  const realm = opts.realm ? await opts.realm(`127.0.0.1:${tokenPort}`) : `http://127.0.0.1:${tokenPort}/token`;
 
   const port = await freePort();
   fs.writeFileSync(
@@ -111,7 +125,7 @@ export async function startTokenRegistry(accounts: Record<string, Account>): Pro
       'log: {level: warn, accesslog: {disabled: true}}',
       `storage: {filesystem: {rootdirectory: ${dir}/storage}, delete: {enabled: true}}`,
       `http: {addr: "127.0.0.1:${port}", secret: pi-token}`,
-      `auth: {token: {realm: "http://127.0.0.1:${tokenPort}/token", service: ${service}, issuer: ${issuer}, rootcertbundle: ${dir}/cert.pem}}`
+      `auth: {token: {realm: "${realm}", service: ${service}, issuer: ${issuer}, rootcertbundle: ${dir}/cert.pem}}`
     ].join('\n')
   );
   const proc: ChildProcess = spawn('docker-registry', ['serve', path.join(dir, 'config.yml')], {
@@ -130,6 +144,7 @@ export async function startTokenRegistry(accounts: Record<string, Account>): Pro
   return {
     host,
     tokenRequests,
+    userAgents,
     stop: async () => {
       proc.kill();
       await new Promise<void>(r => server.close(() => r()));

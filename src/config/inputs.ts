@@ -14,7 +14,7 @@ import {parseRegistryAuth, parseInsecureRegistries, RegistryAuth} from './regist
 import {parseRunners} from '../plan/matrix';
 import {releaseFor} from '../tools/cosign/install';
 import {INPUTS} from './spec';
-import {platformProblem} from './platforms';
+import {editDistance, platformProblem} from './platforms';
 
 export type Env = Record<string, string | undefined>;
 
@@ -47,20 +47,6 @@ export function closestInput(name: string): string | undefined {
     if (d <= 3 && (!best || d < best[1])) best = [i.name, d];
   }
   return best?.[0];
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({length: b.length + 1}, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0] ?? 0;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j] ?? 0;
-      row[j] = Math.min(cur + 1, (row[j - 1] ?? 0) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length] ?? 0;
 }
 
 export interface Inputs {

@@ -44,7 +44,8 @@ const VARIANTS: Record<string, RegExp> = {
   riscv64: /^rva2[023]u64$/
 };
 
-function distance(a: string, b: string): number {
+/** Levenshtein distance: how far a typo is from a valid value ("did you mean"). */
+export function editDistance(a: string, b: string): number {
   const row = Array.from({length: b.length + 1}, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     let prev = row[0] ?? 0;
@@ -59,7 +60,7 @@ function distance(a: string, b: string): number {
 }
 
 function closest(value: string, choices: readonly string[]): string {
-  return [...choices].sort((x, y) => distance(value, x) - distance(value, y))[0] ?? '';
+  return [...choices].sort((x, y) => editDistance(value, x) - editDistance(value, y))[0] ?? '';
 }
 
 /** undefined when buildx accepts the platform; else why not, with the closest valid value. */

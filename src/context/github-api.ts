@@ -3,7 +3,8 @@
  * date for `{{commit_date}}`. Failures throw GitHubApiError; the caller decides to go on without (src/metadata.ts).
  * The token is sent as a header only and never appears in a message.
  */
-import {Dispatcher, EnvHttpProxyAgent, request} from 'undici';
+import {Dispatcher, request} from 'undici';
+import {policyDispatcher} from '../registry/transport';
 import {RepoFacts} from '../meta/types';
 
 export const DEFAULT_API_URL = 'https://api.github.com';
@@ -36,13 +37,9 @@ export class GitHubApiError extends Error {
   }
 }
 
-/** A dispatcher that honours the proxy variables of the given environment (not only of the process). */
+/** A dispatcher with the step's one proxy policy (HTTPS_PROXY/HTTP_PROXY/NO_PROXY of the given environment). */
 export function proxyDispatcher(env: Record<string, string | undefined>): Dispatcher {
-  return new EnvHttpProxyAgent({
-    httpProxy: env['http_proxy'] ?? env['HTTP_PROXY'] ?? '',
-    httpsProxy: env['https_proxy'] ?? env['HTTPS_PROXY'] ?? '',
-    noProxy: env['no_proxy'] ?? env['NO_PROXY'] ?? ''
-  });
+  return policyDispatcher(env);
 }
 
 async function getJson(t: ApiTarget, apiPath: string): Promise<unknown> {

@@ -1,5 +1,6 @@
 /** The workflow's OIDC token, asked of the runner (ACTIONS_ID_TOKEN_REQUEST_URL / _TOKEN), for keyless signing. */
 import {request} from 'undici';
+import {policyDispatcher} from '../registry/transport';
 import {PhaseError} from '../errors';
 
 type Env = Record<string, string | undefined>;
@@ -38,7 +39,8 @@ export async function requestIdToken(env: Env, audience = 'sigstore'): Promise<I
       accept: 'application/json',
       'user-agent': 'publish-image'
     },
-    headersTimeout: 15_000
+    headersTimeout: 15_000,
+    dispatcher: policyDispatcher(env)
   });
   const text = await res.body.text();
   if (res.statusCode !== 200)

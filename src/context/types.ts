@@ -1,5 +1,6 @@
 /** The run's context, whichever CI (or none) runs it: what the engine knows of git, the repository and the run. */
 import {GitContext, RepoFacts} from '../meta/types';
+import type {DockerLogins} from '../registry/credentials';
 
 export type CiKind = 'github' | 'gitlab' | 'local';
 
@@ -23,4 +24,8 @@ export interface RunContext {
   defaults: Readonly<Record<string, string>>;
   /** where the step writes its working files: RUNNER_TEMP, else the system's temporary directory */
   tempDir: string;
+  /** logins already in the job's Docker config (earlier steps); undefined: none known */
+  dockerLogins?: DockerLogins;
+  /** registries with certificates in /etc/docker/certs.d/<host:port>/ (trusted as docker trusts them) */
+  certsDirs?: readonly string[];
 }

@@ -10,7 +10,7 @@ import {RunContext} from '../context/types';
 import {ConfigError, InputError} from '../errors';
 import {metadataOutputs} from '../meta/resolve';
 import {Metadata} from '../meta/types';
-import {parseRepository, Repository} from '../reference';
+import {apiHost, parseRepository, Repository} from '../reference';
 import {BuildPlan, buildArgs, planSecrets} from '../tools/buildx/buildx';
 import {isKeyUri, resolveSignMode, SignOptions} from '../tools/cosign/cosign';
 import {planMatrix} from './matrix';
@@ -70,10 +70,13 @@ function signPlan(
     platforms: c.signPlatforms,
     repos: [...byRepo.values()].map(t => {
       const l = logins.find(x => x.registry === t.repo.registry);
+      // cosign gets the trust the step has for the registry (system store, certs.d, ca-cert) in one bundle file
+      const privateTrust = !!l?.caFile || (ctx.certsDirs ?? []).includes(apiHost(t.repo.registry));
+      const trustFile = path.join(workDir, `trust-${t.repo.registry.replace(/[^a-z0-9.-]/gi, '_')}.crt`);
       return {
         image: t.image,
         registry: t.repo.registry,
-        options: {...options, plainHttp: l?.plainHttp ?? false, caFile: l?.caFile || undefined}
+        options: {...options, plainHttp: l?.plainHttp ?? false, caFile: privateTrust ? trustFile : undefined}
       };
     }),
     cosignVersion: c.cosignVersion,
@@ -116,13 +119,15 @@ export function plan({config: c, ctx, meta, id, metaEnv = {}}: PlanInput): Plan 
   // credentials that could not be resolved are reported once, not again as missing
   if (pushing && errors.length === before) {
     errors.push(...emptyPasswords(auths, c.registryAuth));
-    const missing = uncoveredImages(targets, auths);
+    // a registry logged in to by an earlier step (the job's Docker config) is covered as docker push would find it
+    const job = ctx.dockerLogins;
+    const missing = uncoveredImages(targets, auths).filter(m => !job?.registries[m.registry] && !job?.credsStore);
     if (missing.length)
       errors.push(
         new InputError(
           'registry-auth',
           missing.map(m => `images: no credentials for ${m.registry} (image ${m.image})`).join('\n') +
-            '\nAdd them with registry/username/password or a registry-auth entry; an entry with no username (`- registry: <host>`) pushes anonymously.'
+            "\nAdd them with registry/username/password or a registry-auth entry, or log in earlier in the job (docker/login-action; the job's Docker config is used as docker push uses it); an entry with no username (`- registry: <host>`) pushes anonymously."
         )
       );
   }
@@ -158,6 +163,14 @@ export function plan({config: c, ctx, meta, id, metaEnv = {}}: PlanInput): Plan 
   for (const a of auths)
     if (!usable.includes(a))
       notes.push(`${a.registry}: the password of ${a.username} is empty; not pushing, so not logging in there`);
+  const given = new Set(auths.map(a => a.registry));
+  for (const r of new Set(targets.map(t => t.repo.registry))) {
+    if (given.has(r)) continue;
+    const kept =
+      ctx.dockerLogins?.registries[r] ??
+      (ctx.dockerLogins?.credsStore ? `credsStore: ${ctx.dockerLogins.credsStore}` : '');
+    if (kept) notes.push(`${r}: credentials from the job's Docker config (${kept}), as docker push would use them`);
+  }
   const run = ctx.run;
   const out: Plan = {
     mode: c.mode,
@@ -177,6 +190,7 @@ export function plan({config: c, ctx, meta, id, metaEnv = {}}: PlanInput): Plan 
     notices,
     workDir,
     dockerConfig,
+    jobDockerConfig: ctx.dockerLogins?.file ?? '',
     logout: c.logout,
     retries: c.retries,
     insecure: c.insecureHosts,

@@ -4,7 +4,7 @@
  * pushed for which platform. The merge of the same run and attempt finds them by tag, and deletes them by digest
  * (each record is unique, so deleting it removes nothing else). Pure: building and reading records.
  */
-import {sha256} from '../registry-client';
+import {sha256} from '../registry';
 import {platformSlug} from './matrix';
 
 export const RECORD_ARTIFACT_TYPE = 'application/vnd.publish-image.staging.v1';

@@ -140,6 +140,8 @@ export interface Plan {
   workDir: string;
   /** the step's own Docker config directory (kept for later steps with logout: false) */
   dockerConfig: string;
+  /** the job's Docker config, where earlier steps' logins are ('' = none) */
+  jobDockerConfig: string;
   logout: boolean;
   retries: number;
   insecure: string[];

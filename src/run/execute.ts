@@ -9,7 +9,7 @@ import {CommandError, errorMessage, PhaseError} from '../errors';
 import {Host} from '../hosts/host';
 import {readLayout} from '../oci-layout';
 import {Plan} from '../plan/types';
-import {RegistryClient, RegistryError} from '../registry-client';
+import {RegistryClient, RegistryError} from '../registry';
 import {checkBuildxVersion, buildxVersion, runBuild} from '../tools/buildx/buildx';
 import * as cosign from '../tools/cosign/cosign';
 import {chooseCosign} from '../tools/cosign/install';
@@ -110,9 +110,16 @@ export async function execute(plan: Plan, {host, runner, env, signal}: Deps, tim
     insecure: plan.insecure,
     env,
     retries: plan.retries,
+    // logins of earlier steps (auths, credHelpers, credsStore), for registries the inputs do not cover
+    dockerConfig: plan.jobDockerConfig,
+    runner,
+    mask: s => host.mask(s),
     log: s => host.info(s),
     debug: host.isDebug() ? s => host.debug(s) : undefined
   });
+  // cosign trusts what the step trusts (system store, /etc/docker/certs.d/<host>, ca-cert): one bundle per registry
+  for (const r of plan.sign?.repos ?? [])
+    if (r.options.caFile) fs.writeFileSync(r.options.caFile, client.caBundle(r.registry), {mode: 0o600});
   const outcome: Outcome = {signatures: {}, verifyCommands: [], reason: plan.notPushedReason};
   let current = 'preflight';
   const step = <T>(name: string, fn: () => Promise<T>): Promise<T> => {

@@ -6,7 +6,7 @@
  */
 import {Source} from '../config/inputs';
 import {Readable} from 'node:stream';
-import {IndexEntry, Manifest, MANIFEST_TYPES, platformString, RegistryClient, RegistryError} from '../registry-client';
+import {IndexEntry, Manifest, MANIFEST_TYPES, platformString, RegistryClient, RegistryError, sha256} from '../registry';
 import {repoName} from '../reference';
 import {
   EMPTY_DESCRIPTOR,
@@ -22,7 +22,6 @@ import {
 import {imagePlatforms, missingPlatforms} from './publish';
 import {Target} from '../plan/types';
 import {InputError} from '../errors';
-import {sha256} from '../registry-client';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';

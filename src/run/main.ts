@@ -14,6 +14,7 @@ import {describePlan} from '../plan/describe';
 import {plan as makePlan} from '../plan/plan';
 import {Plan} from '../plan/types';
 import {Runner} from '../tools/exec';
+import {certsDirHosts, dockerLogins} from '../registry';
 import {execute, phase, summaryOf, Timings} from './execute';
 import {failureSummary} from './summary';
 
@@ -72,12 +73,15 @@ export async function engine(args: EngineArgs): Promise<Plan> {
 }
 
 /** Settings -> Config -> metadata -> Plan; a matrix or a dry run ends here, with its summary. */
-async function planned(
-  {host, env, raw, ctx}: EngineArgs,
-  timings: Timings,
-  at: (stage: string) => void
-): Promise<Plan> {
-  const {config, now, opts} = configure({...ctx.defaults, ...raw}, env);
+async function planned(args: EngineArgs, timings: Timings, at: (stage: string) => void): Promise<Plan> {
+  const {host, env, raw} = args;
+  const {config, now, opts} = configure({...args.ctx.defaults, ...raw}, env);
+  // what the machine already has, as docker would find it: earlier logins, and CAs in /etc/docker/certs.d
+  const ctx: RunContext = {
+    ...args.ctx,
+    dockerLogins: args.ctx.dockerLogins ?? dockerLogins(env),
+    certsDirs: args.ctx.certsDirs ?? certsDirHosts()
+  };
   for (const s of [config.password, config.cosignKey, config.cosignPassword, config.githubToken]) host.mask(s);
 
   at('metadata');

@@ -5,7 +5,7 @@
  */
 import {PhaseError} from '../errors';
 import {REGISTRY_DENIAL} from '../tools/buildx/buildx';
-import {RegistryClient, RegistryError} from '../registry-client';
+import {RegistryClient, RegistryError} from '../registry';
 import {Repository} from '../reference';
 
 /** who pushes to a registry (never the password) */
@@ -41,6 +41,11 @@ export function pushDeniedHint(t: PushTarget, auth: Pusher | undefined, status: 
       "the package may belong to another repository or organisation: grant this repository write access in the package's settings"
     );
     causes.push('an organisation may restrict who can create packages');
+  }
+  if (t.repo.registry !== 'docker.io' && t.repo.registry !== 'ghcr.io') {
+    causes.push(
+      `the image names no project/namespace, or the project does not exist (e.g. ${t.repo.registry}/library/${t.repo.path.split('/').pop() ?? 'app'}; Harbor, GitLab and Nexus keep repositories in projects)`
+    );
   }
   causes.push(`${who} may pull but not push to ${where}`);
   causes.push('the repository may not exist and the account may not be allowed to create it');

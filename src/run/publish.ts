@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import {Target} from '../plan/types';
 import {blobPath, LayoutImage} from '../oci-layout';
-import {IndexEntry, Manifest, platformString, RegistryClient, RegistryError} from '../registry-client';
+import {IndexEntry, Manifest, platformString, RegistryClient, RegistryError} from '../registry';
 import {repoName} from '../reference';
 
 export interface Published {

@@ -13,6 +13,8 @@ export interface RunOptions {
   allowFailure?: boolean;
   /** turns stderr into a hint for the error message */
   hint?: (stderr: string) => string;
+  /** the tool prints secrets on stdout (credential helpers): its output never reaches a log or an error, debug included */
+  secretOutput?: boolean;
 }
 
 export interface RunResult {
@@ -57,10 +59,11 @@ export class ExecRunner implements Runner {
     });
     if (!options.stream && debug) {
       debug(`exit ${res.exitCode} after ${Date.now() - t0} ms: ${command} ${args[0] ?? ''}`);
-      for (const line of tail(`${res.stdout}\n${res.stderr}`, 40).split('\n')) if (line.trim()) debug(`  ${line}`);
+      const shown = options.secretOutput ? '' : `${res.stdout}\n${res.stderr}`;
+      for (const line of tail(shown, 40).split('\n')) if (line.trim()) debug(`  ${line}`);
     }
     if (res.exitCode !== 0 && !options.allowFailure) {
-      const stderr = tail(res.stderr || res.stdout);
+      const stderr = options.secretOutput ? tail(res.stderr) : tail(res.stderr || res.stdout);
       throw new CommandError(command, args, res.exitCode, stderr, options.hint?.(res.stderr + res.stdout) ?? '');
     }
     return res;

@@ -128,6 +128,36 @@ describe('credentials: named, never their values', () => {
       /images: no credentials for ghcr.io \(image ghcr.io\/o\/app\)/
     );
   });
+
+  test.each<[string, Partial<RunContext>, string]>([
+    [
+      'an auths entry (docker/login-action)',
+      {dockerLogins: {file: '/home/u/.docker/config.json', registries: {'ghcr.io': 'auths'}, credsStore: ''}},
+      "ghcr.io: credentials from the job's Docker config (auths), as docker push would use them"
+    ],
+    [
+      'a credential helper (amazon-ecr-login)',
+      {dockerLogins: {file: '/c.json', registries: {'ghcr.io': 'credHelpers: ecr-login'}, credsStore: ''}},
+      "ghcr.io: credentials from the job's Docker config (credHelpers: ecr-login), as docker push would use them"
+    ],
+    [
+      'a credsStore, asked about every registry',
+      {dockerLogins: {file: '/c.json', registries: {}, credsStore: 'pass'}},
+      "ghcr.io: credentials from the job's Docker config (credsStore: pass), as docker push would use them"
+    ]
+  ])('a login made by an earlier step covers its registry: %s', (_n, over, note) => {
+    const p = planOf({images: 'ghcr.io/o/app', push: 'true'}, ctx(over));
+    expect(p.notes).toContain(note);
+    expect(p.logins).toEqual([]);
+    expect(p.jobDockerConfig).toBe(over.dockerLogins?.file);
+  });
+
+  test('a login of an earlier step for another registry does not cover this one', () => {
+    const other = {dockerLogins: {file: '/c.json', registries: {'quay.io': 'auths'}, credsStore: ''}};
+    expect(() => planOf({images: 'ghcr.io/o/app', push: 'true'}, ctx(other))).toThrow(
+      /images: no credentials for ghcr.io \(image ghcr.io\/o\/app\)\nAdd them with registry\/username\/password or a registry-auth entry, or log in earlier in the job/
+    );
+  });
 });
 
 describe('signing', () => {
@@ -153,7 +183,15 @@ describe('signing', () => {
       'registry-auth': `- registry: 127.0.0.1:5443\n  username: u\n  password: p\n  ca-cert: |\n    ${CA.split('\n').join('\n    ')}`
     });
     expect(describePlan(tls)).toContain(
-      'sign: cosign sign --yes --key env://COSIGN_PRIVATE_KEY --tlog-upload=true --registry-cacert /tmp/rt/publish-image-abc/ca-0.crt 127.0.0.1:5443/o/app@<digest>'
+      'sign: cosign sign --yes --key env://COSIGN_PRIVATE_KEY --tlog-upload=true --registry-cacert /tmp/rt/publish-image-abc/trust-127.0.0.1_5443.crt 127.0.0.1:5443/o/app@<digest>'
+    );
+    // a registry trusted through /etc/docker/certs.d: cosign gets the same trust
+    const certsD = planOf(
+      {...basic, images: 'registry.example:5443/o/app', 'cosign-key': 'PEM', 'cosign-password': 'x'},
+      ctx({certsDirs: ['registry.example:5443']})
+    );
+    expect(describePlan(certsD)).toContain(
+      'sign: cosign sign --yes --key env://COSIGN_PRIVATE_KEY --tlog-upload=true --registry-cacert /tmp/rt/publish-image-abc/trust-registry.example_5443.crt registry.example:5443/o/app@<digest>'
     );
     expect(describePlan(planOf({...basic, 'cosign-key': 'awskms://alias/k'}))).toContain(
       'sign: cosign sign --yes --key awskms://alias/k --tlog-upload=true --allow-insecure-registry --allow-http-registry 127.0.0.1:5001/o/app@<digest>'

@@ -97,6 +97,8 @@ export function cosignHint(output: string, passwordEmpty = false): string {
       : 'cosign could not decrypt the key: check that cosign-password is the password of cosign-key.';
   if (/UNAUTHORIZED|DENIED|401|403/.test(output))
     return 'The registry refused the signature upload: the account needs push rights on the repository.';
+  if (/x509|certificate signed by unknown authority|tls: failed to verify/i.test(output))
+    return "cosign does not trust the registry's TLS certificate: put its CA in /etc/docker/certs.d/<host:port>/ca.crt or pass it in ca-cert (the step hands cosign the CAs it trusts).";
   if (/fulcio|signingCert|certificate/i.test(output))
     return 'Fulcio did not issue a certificate: check fulcio-url, and that the OIDC token is for the audience sigstore.';
   if (/rekor|tlog|transparency/i.test(output))

@@ -9,7 +9,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as semver from 'semver';
-import {EnvHttpProxyAgent, fetch} from 'undici';
+import {fetch} from 'undici';
+import {policyDispatcher} from '../../registry/transport';
 import {InputError, PhaseError} from '../../errors';
 import {Runner} from '../exec';
 import {ActionsCache, loadActionsCache} from './actions-cache';
@@ -75,8 +76,8 @@ export interface CosignChoice {
   how: string;
 }
 
-async function download(url: string): Promise<Buffer> {
-  const res = await fetch(url, {dispatcher: new EnvHttpProxyAgent(), redirect: 'follow'});
+async function download(url: string, env: Env): Promise<Buffer> {
+  const res = await fetch(url, {dispatcher: policyDispatcher(env), redirect: 'follow'});
   if (!res.ok)
     throw new PhaseError(
       'sign',
@@ -111,8 +112,8 @@ export async function chooseCosign(a: {
   const base = (a.releaseUrl || DEFAULT_RELEASE_URL).replace(/\/+$/, '');
   const file = `cosign-linux-${arch}`;
   const [binary, checksums] = await Promise.all([
-    download(`${base}/v${release}/${file}`),
-    download(`${base}/v${release}/cosign_checksums.txt`)
+    download(`${base}/v${release}/${file}`, a.env),
+    download(`${base}/v${release}/cosign_checksums.txt`, a.env)
   ]);
   const want = checksumFor(checksums.toString('utf8'), file);
   const got = createHash('sha256').update(binary).digest('hex');
