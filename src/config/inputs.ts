@@ -15,6 +15,8 @@ import {parseRunners} from '../plan/matrix';
 import {releaseFor} from '../tools/cosign/install';
 import {INPUTS} from './spec';
 import {editDistance, platformProblem} from './platforms';
+import {compileMatch, parseDuration, parseKeep} from './retention';
+import {SEVERITIES} from '../tools/trivy/trivy';
 
 export type Env = Record<string, string | undefined>;
 
@@ -122,13 +124,30 @@ export interface Inputs {
   cosignReleaseUrl: string;
 
   dryRun: boolean;
-  /** publish (one job), build (a matrix leg), merge (after the legs), plan (the matrix), promote (copy by digest) */
-  mode: 'publish' | 'build' | 'merge' | 'plan' | 'promote';
+  /**
+   * publish (one job), build (a matrix leg), merge (after the legs), plan (the matrix), promote (copy by digest),
+   * prune (retention)
+   */
+  mode: Mode;
   /** promote: registry/repository@sha256:... */
   source: string;
   /** plan: platform=runner-label overrides */
   runners: string[];
+
+  /** `sh -c` command run per repository after the push and signing, before any tag moves ('' = none) */
+  gate: string;
+  /** '' or trivy: a gate of its own, run before `gate` */
+  scan: '' | 'trivy';
+  scanSeverity: string[];
+  /** mode prune: a regular expression over tag names, as written */
+  pruneMatch: string;
+  pruneKeep: number;
+  /** mode prune: as written, e.g. 30d ('' = no age limit) */
+  pruneOlderThan: string;
 }
+
+export const MODES = ['publish', 'build', 'merge', 'plan', 'promote', 'prune'] as const;
+export type Mode = (typeof MODES)[number];
 
 /** The validated configuration: the inputs, plus what they parse into (each parsed once, here). */
 export interface Config extends Inputs {
@@ -140,6 +159,10 @@ export interface Config extends Inputs {
   runnerLabels: Record<string, string>;
   /** cosign-version's release to download ('' = cosign on PATH) */
   cosignRelease: string;
+  /** mode prune: prune-match compiled (undefined in other modes) */
+  pruneMatchRe?: RegExp;
+  /** mode prune: prune-older-than in ms (undefined: no age limit) */
+  pruneOlderThanMs?: number;
 }
 
 /** The raw value of an input, as core.getInput reads it (trimmed unless asked not to). */
@@ -283,12 +306,28 @@ export function parseConfig(raw: RawInputs): Config {
     cosignReleaseUrl: readInput(raw, 'cosign-release-url'),
 
     dryRun: bool('dry-run', false),
-    mode: check(
-      () => readChoice(raw, 'mode', ['publish', 'build', 'merge', 'plan', 'promote'] as const, 'publish'),
-      'publish'
-    ),
+    mode: check(() => readChoice(raw, 'mode', MODES, 'publish'), 'publish'),
     source: readInput(raw, 'source'),
-    runners: lines('runners')
+    runners: lines('runners'),
+
+    gate: readInput(raw, 'gate'),
+    scan: check(() => {
+      const v = readInput(raw, 'scan');
+      if (v !== '' && v !== 'trivy')
+        throw new InputError(
+          'scan',
+          `scan: "${v}" is not a scanner this action runs; write trivy (or leave scan empty and run yours in gate)`
+        );
+      return v;
+    }, ''),
+    scanSeverity: getList(readInput(raw, 'scan-severity') || 'CRITICAL,HIGH').map(s => s.toUpperCase()),
+    pruneMatch: readInput(raw, 'prune-match'),
+    pruneKeep: check(() => {
+      const keep = parseKeep(readInput(raw, 'prune-keep') || '10');
+      if (typeof keep === 'string') throw new InputError('prune-keep', `prune-keep: ${keep}`);
+      return keep;
+    }, 10),
+    pruneOlderThan: readInput(raw, 'prune-older-than')
   };
   if (inputs.password !== '' && inputs.username === '')
     fail('username', 'username: a password was given without a username; set username (for GHCR: ${{ github.actor }})');
@@ -341,6 +380,42 @@ export function parseConfig(raw: RawInputs): Config {
       'cosign-key: cosign-password was given but no cosign-key; pass the private key (PEM) from a secret'
     );
 
+  for (const sev of inputs.scanSeverity)
+    if (!(SEVERITIES as readonly string[]).includes(sev))
+      fail(
+        'scan-severity',
+        `scan-severity: "${sev}" is not a severity; write a comma-separated list of ${SEVERITIES.join(', ')}`
+      );
+  for (const [name, given] of [
+    ['gate', inputs.gate !== ''],
+    ['scan', inputs.scan !== '']
+  ] as const)
+    if (given && !['publish', 'merge', 'promote'].includes(inputs.mode))
+      fail(
+        name,
+        `${name}: mode ${inputs.mode} moves no tag, so there is nothing to gate; put it on the step that tags (mode publish, merge or promote)`
+      );
+  let pruneMatchRe: RegExp | undefined;
+  let pruneOlderThanMs: number | undefined;
+  if (inputs.mode === 'prune') {
+    const match = compileMatch(inputs.pruneMatch);
+    if (typeof match === 'string') fail('prune-match', `prune-match: ${match}`);
+    else pruneMatchRe = match;
+    const ms = inputs.pruneOlderThan ? parseDuration(inputs.pruneOlderThan) : undefined;
+    if (typeof ms === 'string') fail('prune-older-than', `prune-older-than: ${ms}`);
+    else pruneOlderThanMs = ms;
+  } else {
+    for (const [name, v] of [
+      ['prune-match', inputs.pruneMatch],
+      ['prune-older-than', inputs.pruneOlderThan]
+    ] as const)
+      if (v)
+        fail(
+          name,
+          `${name}: only mode prune takes ${name} (mode is ${inputs.mode}); set mode: prune in a step of its own`
+        );
+  }
+
   // what the inputs parse into, each parsed once, here: the metadata rules, the registry list, the cosign release
   check(() => parseTags(inputs.tags), []);
   check(() => parseFlavor(inputs.flavor), undefined);
@@ -350,7 +425,9 @@ export function parseConfig(raw: RawInputs): Config {
     registryAuthEntries: check(() => parseRegistryAuth(inputs.registryAuth), []),
     insecureHosts: check(() => parseInsecureRegistries(inputs.insecureRegistries), []),
     runnerLabels: check(() => parseRunners(inputs.runners), {}),
-    cosignRelease: inputs.cosignVersion ? check(() => releaseFor(inputs.cosignVersion), '') : ''
+    cosignRelease: inputs.cosignVersion ? check(() => releaseFor(inputs.cosignVersion), '') : '',
+    pruneMatchRe,
+    pruneOlderThanMs
   };
   if (errors.length) throw new ConfigError(errors);
   return Object.freeze(config);

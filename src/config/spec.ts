@@ -332,7 +332,7 @@ export const INPUTS: readonly InputSpec[] = [
     "name": "mode",
     "default": "publish",
     "kind": "string",
-    "description": "`publish` (default: build, push, sign and tag in this job); `build` (a matrix leg: one platform, pushed by digest and staged, no tags); `merge` (after the legs: one index, signed and tagged, staging removed); `plan` (the `matrix` output for the legs); `promote` (copy `source` by digest, then sign and tag, no build)."
+    "description": "`publish` (default: build, push, sign and tag in this job); `build` (a matrix leg: one platform, pushed by digest and staged, no tags); `merge` (after the legs: one index, signed and tagged, staging removed); `plan` (the `matrix` output for the legs); `promote` (copy `source` by digest, then sign and tag, no build); `prune` (retention: remove old tags of `images` by `prune-match`/`prune-keep`/`prune-older-than`, no build)."
   },
   {
     "name": "source",
@@ -347,10 +347,46 @@ export const INPUTS: readonly InputSpec[] = [
     "description": "mode plan: runner labels per platform, one `platform=label` per line (defaults: linux/amd64=ubuntu-24.04, linux/arm64=ubuntu-24.04-arm)."
   },
   {
+    "name": "gate",
+    "default": "",
+    "kind": "string",
+    "description": "A shell command (`sh -c`) run once per repository after the push and the signatures and before any tag moves; a non-zero exit fails the step and no tag moves anywhere. It sees PUBLISH_IMAGE_REF (repository@digest), PUBLISH_IMAGE_DIGEST, PUBLISH_IMAGE_REPOSITORY, PUBLISH_IMAGE_TAGS (comma-joined tag names) and DOCKER_CONFIG (logged in to the registries)."
+  },
+  {
+    "name": "scan",
+    "default": "",
+    "kind": "string",
+    "description": "`trivy`: a gate running `trivy image --exit-code 1 --severity <scan-severity> --ignore-unfixed` on the pushed digest, with the step's credentials and CA (install trivy first, e.g. with aquasecurity/setup-trivy). Runs before `gate` when both are set."
+  },
+  {
+    "name": "scan-severity",
+    "default": "CRITICAL,HIGH",
+    "kind": "string",
+    "description": "scan: the severities that fail the scan, comma-separated (UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL)."
+  },
+  {
+    "name": "prune-match",
+    "default": "",
+    "kind": "string",
+    "description": "mode prune (required): a regular expression over tag names; only matching tags may be removed (e.g. `^sha-` or `^pr-\\d+$`). cosign's `sha256-<hex>.sig\\|.att\\|.sbom` tags go with the digest they belong to."
+  },
+  {
+    "name": "prune-keep",
+    "default": "10",
+    "kind": "string",
+    "description": "mode prune: how many of the matching tags to keep, newest first (by the image config's `created`, then by the registry's order). A tag whose digest another staying tag also points at is never removed."
+  },
+  {
+    "name": "prune-older-than",
+    "default": "",
+    "kind": "string",
+    "description": "mode prune: only matching tags older than this may go, e.g. `30d`, `12h`, `2w` (default: no age limit)."
+  },
+  {
     "name": "dry-run",
     "default": "false",
     "kind": "boolean",
-    "description": "Compute and validate everything, print the plan and set the metadata outputs; build, push and sign nothing."
+    "description": "Compute and validate everything, print the plan and set the metadata outputs; build, push and sign nothing (mode prune: list what would be removed, delete nothing)."
   }
 ];
 
@@ -410,5 +446,9 @@ export const OUTPUTS: readonly OutputSpec[] = [
   {
     "name": "cosign-verify-commands",
     "description": "Commands that verify each signature (with the public key in cosign.pub), one per line."
+  },
+  {
+    "name": "pruned",
+    "description": "mode prune: JSON array of the removed tags, as image:tag (with dry-run: those that would be removed)."
   }
 ];

@@ -1,5 +1,6 @@
 /** The plan in words: what dry-run prints. Built from the same Plan that execute() runs, never separately. */
 import {signArgs} from '../tools/cosign/cosign';
+import {trivyArgs} from '../tools/trivy/trivy';
 import {Plan} from './types';
 
 export function describePlan(p: Plan): string[] {
@@ -23,8 +24,23 @@ export function describePlan(p: Plan): string[] {
       out.push(
         `sign: cosign ${signArgs(`${r.image}@<digest>`, r.options).join(' ')}${p.sign.platforms ? ' (and each platform digest)' : ''}`
       );
+  if (p.gate)
+    for (const t of p.targets) {
+      if (p.gate.scan)
+        out.push(
+          `gate: trivy ${trivyArgs(`${t.image}@<digest>`, {severity: p.gate.severity, reportFile: '<report>', plainHttp: false}).join(' ')}`
+        );
+      if (p.gate.command) out.push(`gate: sh -c ${JSON.stringify(p.gate.command)} for ${t.image}@<digest>`);
+    }
   if (p.pushing && !p.stage)
     for (const t of p.targets) out.push(`tag: ${t.image}:{${p.tags.join(',')}} -> the pushed digest`);
+  if (p.prune)
+    for (const t of p.targets)
+      out.push(
+        `prune: ${t.image}: tags matching /${p.prune.match.source}/ beyond the newest ${p.prune.keep}` +
+          (p.prune.olderThan ? ` and older than ${p.prune.olderThan}` : '') +
+          `, unless a staying tag shares the digest; their cosign tags with them${p.dryRun ? '' : ' (deleted by digest)'}`
+      );
   if (p.merge) out.push("cleanup: the legs' staging records are removed");
   out.push(
     p.logout

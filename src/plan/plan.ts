@@ -105,7 +105,8 @@ export function plan({config: c, ctx, meta, id, metaEnv = {}}: PlanInput): Plan 
     .map(image => ({image, repo: parseRepository(image)}))
     .filter((t): t is Target => typeof t.repo !== 'string');
   const wantsPush = c.push || c.mode !== 'publish';
-  const pushing = wantsPush && targets.length > 0 && c.mode !== 'plan';
+  const pruning = c.mode === 'prune';
+  const pushing = wantsPush && targets.length > 0 && c.mode !== 'plan' && !pruning;
   const building = c.mode === 'publish' || c.mode === 'build';
   if (wantsPush && c.mode !== 'plan' && meta.images.length === 0)
     errors.push(
@@ -196,12 +197,30 @@ export function plan({config: c, ctx, meta, id, metaEnv = {}}: PlanInput): Plan 
     insecure: c.insecureHosts,
     platforms: c.platforms,
     run,
-    notPushedReason: pushing ? '' : c.mode === 'plan' ? 'mode plan' : c.push ? 'no image is enabled' : 'push is false',
+    notPushedReason: pushing
+      ? ''
+      : c.mode === 'plan' || pruning
+        ? `mode ${c.mode}`
+        : c.push
+          ? 'no image is enabled'
+          : 'push is false',
     vault
   };
 
   if (c.mode === 'plan') {
     out.matrix = planMatrix(c.platforms, c.runnerLabels);
+    return out;
+  }
+  if (pruning && c.pruneMatchRe) {
+    out.prune = {
+      match: c.pruneMatchRe,
+      keep: c.pruneKeep,
+      olderThanMs: c.pruneOlderThanMs,
+      olderThan: c.pruneOlderThan
+    };
+    for (const l of logins)
+      if (l.username)
+        out.checks.push(`${l.registry}: credentials of ${l.username} (${l.from}) tried against the registry`);
     return out;
   }
 
@@ -249,6 +268,8 @@ export function plan({config: c, ctx, meta, id, metaEnv = {}}: PlanInput): Plan 
     out.merge = {stagingPrefix: stagingPrefix(run.id, run.attempt), annotations: plainAnnotations(imageAnnotations)};
   if (c.mode === 'promote') out.promote = parseSource(c.source);
 
+  if (pushing && c.mode !== 'build' && (c.gate || c.scan))
+    out.gate = {command: c.gate, scan: c.scan, severity: c.scanSeverity};
   if (pushing && c.mode !== 'build') {
     out.sign = signPlan(c, ctx, targets, logins, workDir);
     if (!out.sign && c.sign === 'auto' && ctx.identity !== 'none')
@@ -271,6 +292,7 @@ export function plan({config: c, ctx, meta, id, metaEnv = {}}: PlanInput): Plan 
         ? 'sign: the key opens with cosign-password (cosign public-key)'
         : `sign: keyless: identity token from ${out.sign.identity === 'github-oidc' ? "the runner's OIDC endpoint" : 'SIGSTORE_ID_TOKEN'}`
     );
+  if (out.gate?.scan) out.checks.push('scan: trivy is on PATH');
   if (building) out.checks.push('buildx: version supports every input given');
   if (pushing && c.ifExists !== 'overwrite' && meta.version.main)
     out.checks.push(`if-exists: ${c.ifExists}: is ${meta.version.main} already in a target`);

@@ -127,6 +127,10 @@ export interface Plan {
   /** mode plan: the job matrix */
   matrix?: {include: MatrixLeg[]};
   sign?: SignPlan;
+  /** checks run per repository after the push and signing, before any tag moves (scan first, then the command) */
+  gate?: GatePlan;
+  /** mode prune: the retention rules applied to every target repository */
+  prune?: RetentionPlan;
   /** tag names moved to the digest, in every target */
   tags: string[];
   ifExists: Config['ifExists'];
@@ -150,4 +154,21 @@ export interface Plan {
   /** why nothing is pushed, when nothing is ('' when pushing) */
   notPushedReason: string;
   vault: Vault;
+}
+
+export interface GatePlan {
+  /** the user's `sh -c` command ('' = none) */
+  command: string;
+  /** trivy, or '' */
+  scan: '' | 'trivy';
+  severity: string[];
+}
+
+export interface RetentionPlan {
+  match: RegExp;
+  keep: number;
+  /** only matching tags older than this (ms) may go */
+  olderThanMs?: number;
+  /** prune-older-than as written ('' = no age limit) */
+  olderThan: string;
 }

@@ -267,12 +267,22 @@ export class RegistryClient {
 
   /** Deletes a manifest by digest (and so every tag on it); false when the registry does not allow deletes. */
   async deleteManifest(repo: Repository, digest: string): Promise<boolean> {
+    const {status} = await this.deleteManifestStatus(repo, digest);
+    return status === 202 || status === 200;
+  }
+
+  /**
+   * DELETE of a manifest by digest (every tag on it goes), through the usual auth and retries; returns the status
+   * and the registry's words instead of throwing for 404 (already gone) and the refusals 400/405 (UNSUPPORTED:
+   * deletes disabled), so the caller can name the cause.
+   */
+  async deleteManifestStatus(repo: Repository, digest: string): Promise<{status: number; detail: string}> {
     const res = await this.call(repo, 'DELETE', `/manifests/${digest}`, {
       ok: [404, 405, 400],
       scopes: [repoScope(repo.path, 'delete')],
       what: `DELETE ${repo.registry}/${repo.path} manifest ${digest}`
     });
-    return res.status === 202 || res.status === 200;
+    return {status: res.status, detail: res.status >= 300 ? registryErrorText(res.body) : ''};
   }
 
   /** A blob's bytes (following a redirect to storage, without the registry's credentials). */

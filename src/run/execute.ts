@@ -21,6 +21,8 @@ import {collectLegs, Leg, mergeLegs, promote, removeStagingRecords, writeStaging
 import {checkPushAccess, deniedHintFromOutput} from './preflight';
 import {CancelledError, checkStaged, pointTags, Published, pushByDigest, Staged} from './publish';
 import {renderSummary} from './summary';
+import {checkScanner, GateOutcome, renderGateSummary, runGates} from './gate';
+import {pruneRepository, PruneResult, renderPruneSummary} from './prune';
 
 type Env = Record<string, string | undefined>;
 
@@ -61,6 +63,8 @@ export interface Outcome {
   reason: string;
   /** the digest pushed (untagged until the tag phase) */
   pushed?: string;
+  /** the gates run so far (also when one failed) */
+  gates?: GateOutcome[];
 }
 
 export function summaryOf(
@@ -82,7 +86,8 @@ export function summaryOf(
     notPushedReason: o.reason,
     timings,
     dryRun: plan.dryRun,
-    failure: failure && {...failure, pushed: o.pushed}
+    failure: failure && {...failure, pushed: o.pushed},
+    extra: plan.gate ? renderGateSummary(o.gates ?? [], plan.gate.severity) : ''
   });
 }
 
@@ -172,6 +177,31 @@ export async function execute(plan: Plan, {host, runner, env, signal}: Deps, tim
       }
     }
     for (const [file, value] of plan.vault.files()) fs.writeFileSync(file, value, {mode: 0o600});
+
+    if (plan.prune) {
+      const rules = plan.prune;
+      const results: PruneResult[] = [];
+      const now = Date.now();
+      host.info(
+        `prune: tags matching /${rules.match.source}/, keeping the newest ${rules.keep}` +
+          (rules.olderThan ? `, removing only those older than ${rules.olderThan}` : '') +
+          (plan.dryRun ? ' (dry run: nothing is deleted)' : '')
+      );
+      try {
+        await step('Prune', async () => {
+          for (const t of uniqueTargets(plan))
+            results.push(await pruneRepository(client, t, rules, {dryRun: plan.dryRun, now, log: s => host.info(s)}));
+        });
+      } finally {
+        host.setOutput('pruned', JSON.stringify(results.flatMap(r => r.plan.remove.map(x => `${r.image}:${x.tag}`))));
+      }
+      await host.summary(renderPruneSummary(results));
+      const n = results.reduce((a, r) => a + r.plan.remove.length, 0);
+      host.info(
+        `prune: ${n} tag(s) ${plan.dryRun ? 'would be removed' : 'removed'} from ${results.length} repositories`
+      );
+      return;
+    }
 
     let staged: Staged | undefined;
     let legs: Leg[] = [];
@@ -282,6 +312,28 @@ export async function execute(plan: Plan, {host, runner, env, signal}: Deps, tim
       });
     }
 
+    // The gate (scan, then the user's command) per repository, before any tag moves: a failure moves none.
+    if (staged && plan.gate) {
+      const st = staged;
+      const gate = plan.gate;
+      outcome.gates = [];
+      const outcomes = outcome.gates;
+      await step('Gate', () =>
+        runGates({
+          host,
+          runner,
+          client,
+          gate,
+          targets: plan.targets,
+          digest: st.digest,
+          tagNames: plan.tags,
+          dockerConfig: plan.dockerConfig,
+          workDir: plan.workDir,
+          outcomes
+        })
+      );
+    }
+
     const published = staged
       ? await step('Tag', () => pointTags(client, plan.targets, staged, plan.tags, s => host.info(s), signal))
       : undefined;
@@ -354,6 +406,7 @@ export async function execute(plan: Plan, {host, runner, env, signal}: Deps, tim
       });
       host.info(`${l.registry}: logged in as ${l.username} (${l.from})`);
     }
+    if (checkScanner(plan.gate, env)) host.info('scan: trivy found on PATH');
     const [, signer] = await Promise.all([
       plan.pushing ? checkPushAccess(client, plan.targets, plan.logins, s => host.info(s)) : undefined,
       plan.sign ? prepareSigner() : undefined
@@ -392,6 +445,11 @@ export async function execute(plan: Plan, {host, runner, env, signal}: Deps, tim
       identity: {certificateIdentity: id.identity, certificateOidcIssuer: id.issuer}
     };
   }
+}
+
+/** One target per image name (the same repository listed twice is pruned once). */
+function uniqueTargets(plan: Plan): Plan['targets'] {
+  return [...new Map(plan.targets.map(t => [t.image, t])).values()];
 }
 
 function uniqueRepos(plan: Plan): string[] {

@@ -68,7 +68,8 @@ export async function engine(args: EngineArgs): Promise<Plan> {
     await args.host.summary(failureSummary(stage, errorMessage(e), timings));
     throw e;
   }
-  if (!p.matrix && !p.dryRun) await execute(p, args, timings);
+  // a dry run prints the plan; a prune's dry run also lists, from the registries, what would go
+  if (!p.matrix && (!p.dryRun || p.prune)) await execute(p, args, timings);
   return p;
 }
 
@@ -122,7 +123,7 @@ async function planned(args: EngineArgs, timings: Timings, at: (stage: string) =
       for (const line of describePlan(p)) host.info(line);
       return Promise.resolve();
     });
-    await host.summary(summaryOf(p, {signatures: {}, verifyCommands: [], reason: 'dry run'}, timings));
+    if (!p.prune) await host.summary(summaryOf(p, {signatures: {}, verifyCommands: [], reason: 'dry run'}, timings));
   }
   return p;
 }

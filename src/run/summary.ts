@@ -15,6 +15,8 @@ export interface SummaryData {
   dryRun: boolean;
   /** how a failed run ended: the phase and the error */
   failure?: {phase: string; message: string; pushed?: string};
+  /** more markdown at the end (the gate's table) */
+  extra?: string;
 }
 
 const esc = (s: string): string => s.replace(/\|/g, '\\|');
@@ -34,7 +36,9 @@ export function humanSize(bytes: number): string {
 const FAILURE_LEAD: Record<string, string> = {
   tag: 'What moved and what was put back:',
   configuration: 'Nothing was built, pushed or tagged. Fix the inputs named below and run again:',
-  metadata: 'Nothing was built, pushed or tagged:'
+  metadata: 'Nothing was built, pushed or tagged:',
+  gate: 'No tag was moved: every tag is where it was, and the image stays pushed by digest only.',
+  prune: 'Tags deleted before the failure are listed in the log (deleted ...); the others are where they were:'
 };
 
 /** The summary of a run stopped before its plan existed (a configuration or metadata problem). */
@@ -92,5 +96,6 @@ export function renderSummary(d: SummaryData): string {
   if (d.verifyCommands.length) {
     out.push('', 'Verify:', '', '```sh', ...d.verifyCommands, '```');
   }
+  if (d.extra) out.push('', d.extra);
   return out.join('\n') + '\n';
 }

@@ -249,3 +249,51 @@ test('an empty password: pushing fails before anything runs, naming the registry
   expect(p.logins).toEqual([]);
   expect(p.notes).toContain('127.0.0.1:5001: the password of u is empty; not pushing, so not logging in there');
 });
+
+describe('gate and prune', () => {
+  test('a gate runs after signing and before the tags; dry-run prints it for every repository', () => {
+    const p = planOf({
+      ...basic,
+      images: '127.0.0.1:5001/o/app\n127.0.0.1:5001/o/mirror',
+      gate: 'test -n "$PUBLISH_IMAGE_REF"',
+      scan: 'trivy',
+      'scan-severity': 'CRITICAL'
+    });
+    expect(p.gate).toEqual({command: 'test -n "$PUBLISH_IMAGE_REF"', scan: 'trivy', severity: ['CRITICAL']});
+    expect(p.checks).toContain('scan: trivy is on PATH');
+    const lines = describePlan(p);
+    const gate = lines.filter(l => l.startsWith('gate: '));
+    expect(gate).toEqual([
+      'gate: trivy image --exit-code 1 --severity CRITICAL --ignore-unfixed --format json --output <report> 127.0.0.1:5001/o/app@<digest>',
+      'gate: sh -c "test -n \\"$PUBLISH_IMAGE_REF\\"" for 127.0.0.1:5001/o/app@<digest>',
+      'gate: trivy image --exit-code 1 --severity CRITICAL --ignore-unfixed --format json --output <report> 127.0.0.1:5001/o/mirror@<digest>',
+      'gate: sh -c "test -n \\"$PUBLISH_IMAGE_REF\\"" for 127.0.0.1:5001/o/mirror@<digest>'
+    ]);
+    expect(lines.indexOf(gate[0] ?? '')).toBeLessThan(lines.findIndex(l => l.startsWith('tag: ')));
+  });
+
+  test('no gate without push', () => {
+    expect(planOf({...basic, push: 'false', gate: 'true'}).gate).toBeUndefined();
+  });
+
+  test('mode prune: no build, no push, no tag; the rules, printed per repository', () => {
+    const p = planOf({
+      ...basic,
+      push: '',
+      mode: 'prune',
+      'prune-match': '^sha-',
+      'prune-keep': '3',
+      'prune-older-than': '30d'
+    });
+    expect({build: p.build, pushing: p.pushing, sign: p.sign, reason: p.notPushedReason}).toEqual({
+      build: undefined,
+      pushing: false,
+      sign: undefined,
+      reason: 'mode prune'
+    });
+    expect(p.prune).toEqual({match: /^sha-/, keep: 3, olderThanMs: 30 * 86_400_000, olderThan: '30d'});
+    expect(describePlan(p).filter(l => /^(prune|tag|build|push): /.test(l))).toEqual([
+      'prune: 127.0.0.1:5001/o/app: tags matching /^sha-/ beyond the newest 3 and older than 30d, unless a staying tag shares the digest; their cosign tags with them (deleted by digest)'
+    ]);
+  });
+});

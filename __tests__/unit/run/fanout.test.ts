@@ -71,7 +71,7 @@ test.each<[Record<string, string>, RegExp]>([
     {INPUT_MODE: 'build', INPUT_PLATFORMS: 'linux/amd64,linux/arm64'},
     /^platforms: mode build builds one leg: give exactly one platform/
   ],
-  [{INPUT_MODE: 'deploy'}, /^mode: "deploy" is not one of publish, build, merge, plan, promote$/]
+  [{INPUT_MODE: 'deploy'}, /^mode: "deploy" is not one of publish, build, merge, plan, promote, prune$/]
 ])('mode inputs %j', (env, message) => {
   expect(() => parseConfig(fromActionsEnv(env))).toThrow(message);
 });
