@@ -349,6 +349,34 @@ describe('logins made by earlier steps, in the job Docker config', () => {
       expect(run.main.stdout).toContain(`::add-mask::${secret}`);
       expect(leakedSecrets(run, [secret])).toEqual([]);
     });
+
+    test("a credsStore in the job's config: the step's own login is what buildx and cosign use, and the store is left alone", async () => {
+      const storeConfig = path.join(root, 'docker-store');
+      fs.mkdirSync(storeConfig);
+      fs.writeFileSync(path.join(storeConfig, 'config.json'), JSON.stringify({credsStore: 'pass'}));
+      const before = fs.readdirSync(store, {recursive: true}).map(String).sort();
+      const tlsRepo = uniqueRepo('credsstore-sign');
+      const signed = await runAction({
+        event: tagEvent('v1.0.0'),
+        env: {...helperEnv(), DOCKER_CONFIG: storeConfig},
+        inputs: {
+          images: `${env.PI_REG_TLS}/${tlsRepo}`,
+          context,
+          platforms: 'linux/amd64',
+          push: 'true',
+          registry: env.PI_REG_TLS,
+          username: env.PI_REG_TLS_USER,
+          password: env.PI_REG_TLS_PASSWORD,
+          ...signInputs
+        }
+      });
+      ok(signed);
+      // cosign pushed the signature with the step's login (pass holds nothing for this registry)
+      const digest = signed.main.outputs['digest'] ?? '';
+      expect(cosignVerify(`${env.PI_REG_TLS}/${tlsRepo}@${digest}`, keys.pubPath, tlsAccess(env))).toContain(digest);
+      expect(fs.readdirSync(store, {recursive: true}).map(String).sort()).toEqual(before);
+      expect(JSON.parse(fs.readFileSync(path.join(storeConfig, 'config.json'), 'utf8'))).toEqual({credsStore: 'pass'});
+    });
   });
 });
 

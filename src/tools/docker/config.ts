@@ -69,16 +69,25 @@ export function authKey(registry: string): string {
  */
 export function storeLogin(configDir: string, cred: Credential): void {
   const file = path.join(configDir, 'config.json');
-  let doc: {auths?: Record<string, {auth?: string}>} & Record<string, unknown> = {};
+  let doc: {
+    auths?: Record<string, {auth?: string}>;
+    credsStore?: string;
+    credHelpers?: Record<string, string>;
+  } & Record<string, unknown> = {};
   try {
     doc = JSON.parse(fs.readFileSync(file, 'utf8')) as typeof doc;
   } catch {
     // a missing or broken file: start from an empty one
   }
+  const key = authKey(cred.registry);
   doc.auths = {
     ...(doc.auths ?? {}),
-    [authKey(cred.registry)]: {auth: Buffer.from(`${cred.username}:${cred.password}`).toString('base64')}
+    [key]: {auth: Buffer.from(`${cred.username}:${cred.password}`).toString('base64')}
   };
+  // the config may name a store or helper (copied from the job's): docker, buildx and cosign would ask it and ignore
+  // this entry. An empty credHelpers entry is docker's way to say "the file" for one registry: the step's login is
+  // used, and the runner's shared store is neither read nor written for it.
+  if (doc.credsStore || doc.credHelpers?.[key] !== undefined) doc.credHelpers = {...(doc.credHelpers ?? {}), [key]: ''};
   fs.writeFileSync(file, JSON.stringify(doc, null, 2), {mode: 0o600});
   fs.chmodSync(file, 0o600);
 }
