@@ -1,6 +1,6 @@
 /**
  * docker/metadata-action's own test cases, replayed black-box through the bundled action in dry-run mode, by the
- * protocol of ../shared/conformance/metadata-action/README.md: the case's env as the whole environment, its
+ * protocol of test/conformance/metadata-action/README.md: the case's env as the whole environment, its
  * payload at GITHUB_EVENT_PATH, its inputs as INPUT_*, SOURCE_DATE_EPOCH for "now", and a loopback GitHub API.
  */
 import {runAction, RunResult} from '../helpers/harness';

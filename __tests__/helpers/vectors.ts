@@ -1,8 +1,8 @@
-/** docker/metadata-action's own test cases, as data (../shared/conformance/metadata-action/vectors.json). */
+/** docker/metadata-action's own test cases, as data (test/conformance/metadata-action/vectors.json, vendored with its NOTICE). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-export const VECTORS_DIR = path.resolve(__dirname, '..', '..', '..', 'shared', 'conformance', 'metadata-action');
+export const VECTORS_DIR = path.resolve(__dirname, '..', '..', 'test', 'conformance', 'metadata-action');
 
 export interface MetaCase {
   id: string;
