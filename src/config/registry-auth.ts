@@ -78,13 +78,34 @@ export function parseRegistryAuth(yaml: string): RegistryAuth[] {
         'registry-auth',
         `registry-auth: entry ${i + 1} has no registry; add "registry: <host>" (docker.io for Docker Hub)`
       );
+    const caCert = str('ca-cert').trim();
+    if (caCert && !caCert.includes('-----BEGIN CERTIFICATE-----'))
+      throw new InputError(
+        'registry-auth',
+        `registry-auth: the ca-cert of entry ${i + 1} (${registry}) is not a PEM certificate (-----BEGIN CERTIFICATE----- ...); pass the file content, not its path`
+      );
     return {
-      registry: canonicalRegistry(registry),
+      registry: checkedRegistry(registry, `registry-auth: entry ${i + 1}`, 'registry-auth'),
       username: str('username').trim(),
       password: str('password'),
-      caCert: str('ca-cert').trim()
+      caCert
     };
   });
+}
+
+/** host[:port] (a name, an IPv4 address or a bracketed IPv6 one): registries become paths under certs.d, so nothing else passes. */
+const REGISTRY_HOST =
+  /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
+
+/** The canonical registry of `value`, refused unless it is host[:port]. */
+export function checkedRegistry(value: string, where: string, input: string): string {
+  const r = canonicalRegistry(value);
+  if (!REGISTRY_HOST.test(r))
+    throw new InputError(
+      input,
+      `${where}: "${value}" is not a registry host[:port] (e.g. ghcr.io, registry.example.com:5000); write the host only, without a path`
+    );
+  return r;
 }
 
 /** All credentials, one per registry; GHCR with an empty password falls back to github-token. */
@@ -107,7 +128,7 @@ export function resolveAuths(a: AuthInputs, repos: readonly Repository[]): Regis
         `registry: username/password were given beside registry-auth; move them into registry-auth as one more entry ${entryForm}, or set registry to the one they are for`
       );
     }
-    let registry = canonicalRegistry(a.registry);
+    let registry = a.registry ? checkedRegistry(a.registry, 'registry', 'registry') : canonicalRegistry(a.registry);
     if (!a.registry) {
       const regs = [...new Set(repos.map(r => r.registry))];
       if (regs.length > 1) {

@@ -44,7 +44,9 @@ export class ExecRunner implements Runner {
 
   async run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
     const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+    // tools get the process environment without the step's inputs (INPUT_*, PUBLISH_IMAGE_*: secrets among them)
+    for (const [k, v] of Object.entries(process.env))
+      if (v !== undefined && !k.startsWith('INPUT_') && !k.startsWith('PUBLISH_IMAGE_')) env[k] = v;
     Object.assign(env, options.env ?? {});
     // argv never holds a secret (values go through stdin, env or files), so it may be shown in debug logs
     const debug = this.#debug;

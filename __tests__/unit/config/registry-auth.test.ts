@@ -38,6 +38,15 @@ describe('parseRegistryAuth', () => {
       /entry 1 has an unknown key "user"; accepted: registry, username, password, ca-cert/
     ],
     ['- username: x', /entry 1 has no registry/],
+    [
+      '- registry: ../../etc/x',
+      /^registry-auth: entry 1: "..\/..\/etc\/x" is not a registry host\[:port\] \(e.g. ghcr.io, registry.example.com:5000\); write the host only, without a path$/
+    ],
+    ['- registry: ghcr.io/owner', /entry 1: "ghcr.io\/owner" is not a registry host\[:port\]/],
+    [
+      '- registry: r.example:5000\n  ca-cert: /etc/ssl/my-ca.crt',
+      /^registry-auth: the ca-cert of entry 1 \(r.example:5000\) is not a PEM certificate .*; pass the file content, not its path$/
+    ],
     ['- registry: [unclosed\n  password: s3cret-value', /not valid YAML \(line \d+, column \d+\)/]
   ])('%j is refused with a message that names the fix', (yaml, message) => {
     expect(() => parseRegistryAuth(yaml)).toThrow(message);
@@ -93,18 +102,31 @@ describe('resolveAuths', () => {
     expect(auths.map(a => a.registry)).toEqual(['ghcr.io', 'docker.io']);
   });
 
+  test.each(['ghcr.io', 'registry.example.com:5000', '127.0.0.1:5443', '[::1]:5000', 'localhost'])(
+    'registry %j is a host[:port]',
+    registry => {
+      expect(resolveAuths({...base, registry, username: 'u', password: 'p'}, [])[0]?.registry).toBe(registry);
+    }
+  );
+
+  test('a registry input that is not a host[:port] is refused before it can become a path', () => {
+    expect(() => resolveAuths({...base, registry: 'r.example/../../tmp', username: 'u', password: 'p'}, [])).toThrow(
+      /^registry: "r.example\/..\/..\/tmp" is not a registry host\[:port\]/
+    );
+  });
+
   test('a top-level ca-cert beside registry-auth is the CA of the entries that carry none', () => {
     const auths = resolveAuths(
       {
         ...base,
         caCert: 'PEM-TOP',
-        registryAuth: '- registry: a.example\n- registry: b.example\n  ca-cert: PEM-B'
+        registryAuth: '- registry: a.example\n- registry: b.example\n  ca-cert: "-----BEGIN CERTIFICATE----- B"'
       },
       []
     );
     expect(auths.map(a => [a.registry, a.caCert])).toEqual([
       ['a.example', 'PEM-TOP'],
-      ['b.example', 'PEM-B']
+      ['b.example', '-----BEGIN CERTIFICATE----- B']
     ]);
   });
 
