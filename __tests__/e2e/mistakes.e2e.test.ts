@@ -202,3 +202,33 @@ describe('warned, not failed', () => {
     expect(leakedSecrets(run, SECRETS)).toEqual([]);
   });
 });
+
+describe('untrusted events', () => {
+  test('pull_request_target: nothing is built, pushed or signed without the opt-in, and the message names the event', async () => {
+    const repo = uniqueRepo('prt');
+    const run = await runAction({
+      event: {
+        name: 'pull_request_target',
+        ref: 'refs/heads/main',
+        sha: '7777777777777777777777777777777777777777',
+        payload: {
+          number: 7,
+          pull_request: {
+            number: 7,
+            head: {sha: '7777777777777777777777777777777777777777', ref: 'feature', repo: {full_name: 'mallory/app'}},
+            base: {ref: 'main', repo: {full_name: 'octo-org/Hello-World'}}
+          },
+          repository: {default_branch: 'main'}
+        }
+      },
+      inputs: {...base(repo), 'cosign-key': keys.key, 'cosign-password': KEY_PASSWORD}
+    });
+    expect(run.main.exitCode).toBe(1);
+    expect(errorLines(run.main.stdout).join('\n')).toMatch(
+      /^::error::allow-untrusted-events: this run is pull_request_target \(the base repository's secrets and identity, for a pull request's code\): .*nothing is pushed or signed/
+    );
+    expect(buildCount(run.main.stdout)).toBe(0);
+    expect(await listTags(reg, repo)).toEqual([]);
+    expect(run.main.summary).toContain('**Failed in configuration.**');
+  });
+});

@@ -144,6 +144,8 @@ export interface Inputs {
   pruneKeep: number;
   /** mode prune: as written, e.g. 30d ('' = no age limit) */
   pruneOlderThan: string;
+  /** push and sign on pull_request_target and fork pull requests */
+  allowUntrustedEvents: boolean;
 }
 
 export const MODES = ['publish', 'build', 'merge', 'plan', 'promote', 'prune'] as const;
@@ -327,7 +329,8 @@ export function parseConfig(raw: RawInputs): Config {
       if (typeof keep === 'string') throw new InputError('prune-keep', `prune-keep: ${keep}`);
       return keep;
     }, 10),
-    pruneOlderThan: readInput(raw, 'prune-older-than')
+    pruneOlderThan: readInput(raw, 'prune-older-than'),
+    allowUntrustedEvents: bool('allow-untrusted-events', false)
   };
   if (inputs.password !== '' && inputs.username === '')
     fail('username', 'username: a password was given without a username; set username (for GHCR: ${{ github.actor }})');

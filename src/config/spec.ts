@@ -383,6 +383,12 @@ export const INPUTS: readonly InputSpec[] = [
     "description": "mode prune: only matching tags older than this may go, e.g. `30d`, `12h`, `2w` (default: no age limit)."
   },
   {
+    "name": "allow-untrusted-events",
+    "default": "false",
+    "kind": "boolean",
+    "description": "Push and sign on `pull_request_target` and on pull requests from forks. Off by default: those runs build code from outside the repository with (pull_request_target) the base repository's secrets and identity; turn it on only for a workflow that never builds the pull request's code, or that you have reviewed."
+  },
+  {
     "name": "dry-run",
     "default": "false",
     "kind": "boolean",

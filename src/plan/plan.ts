@@ -85,6 +85,19 @@ function signPlan(
   };
 }
 
+/** Why the event runs code from outside the repository with its credentials, or undefined when it does not. */
+export function untrustedEvent(git: RunContext['git']): string | undefined {
+  if (git.eventName === 'pull_request_target')
+    return "pull_request_target (the base repository's secrets and identity, for a pull request's code)";
+  if (git.eventName !== 'pull_request' && git.eventName !== 'pull_request_review') return undefined;
+  const pr = git.payload['pull_request'] as
+    {head?: {repo?: {full_name?: string} | null}; base?: {repo?: {full_name?: string}}} | undefined;
+  const head = pr?.head?.repo?.full_name;
+  const base = pr?.base?.repo?.full_name ?? git.repository;
+  if (pr?.head && pr.head.repo === null) return 'a pull request from a deleted fork';
+  return head && base && head.toLowerCase() !== base.toLowerCase() ? `a pull request from the fork ${head}` : undefined;
+}
+
 export function plan({config: c, ctx, meta, id, metaEnv = {}}: PlanInput): Plan {
   const errors: InputError[] = [];
   const check = <T>(fn: () => T, fallback: T): T => {
@@ -132,6 +145,15 @@ export function plan({config: c, ctx, meta, id, metaEnv = {}}: PlanInput): Plan 
         )
       );
   }
+  // code from outside the repository, run with its secrets or identity: no push, no signature, unless opted in
+  const untrusted = untrustedEvent(ctx.git);
+  if (untrusted && pushing && !c.allowUntrustedEvents)
+    errors.push(
+      new InputError(
+        'allow-untrusted-events',
+        `allow-untrusted-events: this run is ${untrusted}: the code it builds may come from outside the repository, and pushing and signing it would use the repository's credentials, so nothing is pushed or signed. Set push: false for pull requests (push: \${{ github.event_name == 'push' }}), or allow-untrusted-events: true for a workflow that never builds the pull request's code`
+      )
+    );
   // a release with no tag is no release: only a build leg pushes untagged on purpose
   if (pushing && c.mode !== 'build' && meta.tagNames.length === 0)
     errors.push(

@@ -297,3 +297,45 @@ describe('gate and prune', () => {
     ]);
   });
 });
+
+describe('untrusted events', () => {
+  const git = (eventName: string, payload: Record<string, unknown>): Partial<RunContext> => ({
+    git: {eventName, ref: 'refs/pull/7/merge', sha: SHA, payload, repository: 'o/app'}
+  });
+  const fork = {
+    pull_request: {number: 7, head: {repo: {full_name: 'mallory/app'}}, base: {repo: {full_name: 'o/app'}}}
+  };
+  const same = {pull_request: {number: 7, head: {repo: {full_name: 'o/app'}}, base: {repo: {full_name: 'o/app'}}}};
+  const tags = 'type=ref,event=pr';
+
+  test.each<[string, Partial<RunContext>, RegExp]>([
+    [
+      'pull_request_target',
+      git('pull_request_target', same),
+      /this run is pull_request_target \(the base repository's secrets/
+    ],
+    [
+      'a fork pull request',
+      git('pull_request', fork),
+      /this run is a pull request from the fork mallory\/app: the code it builds/
+    ],
+    [
+      'a pull request from a deleted fork',
+      git('pull_request', {pull_request: {head: {repo: null}}}),
+      /from a deleted fork/
+    ]
+  ])('%s: a push is refused, naming the event and the opt-in', (_n, over, message) => {
+    expect(() => planOf({...basic, tags}, ctx(over))).toThrow(message);
+    expect(() => planOf({...basic, tags}, ctx(over))).toThrow(
+      /^allow-untrusted-events: .*allow-untrusted-events: true/
+    );
+  });
+
+  test.each<[string, Record<string, string>, Partial<RunContext>]>([
+    ['a pull request from the repository itself', {}, git('pull_request', same)],
+    ['a fork pull request that only builds (push: false)', {push: 'false'}, git('pull_request', fork)],
+    ['a fork pull request, opted in', {'allow-untrusted-events': 'true'}, git('pull_request', fork)]
+  ])('%s: allowed', (_n, raw, over) => {
+    expect(() => planOf({...basic, tags, ...raw}, ctx(over))).not.toThrow();
+  });
+});
