@@ -242,7 +242,24 @@ describe('cosign-version: download from a loopback stand-in for the release host
       inputs: inputs(uniqueRepo('cosign-dl2'))
     });
     expect(second.main.exitCode).toBe(0);
-    expect(second.main.stdout).toContain('sign: cosign 9.9.9 from the tool cache');
-    expect(requests).toEqual([]);
+    expect(second.main.stdout).toContain('sign: cosign 9.9.9 from the tool cache, SHA-256 checked');
+    // only the small checksums file: the cached binary is checked before it runs, not downloaded again
+    expect(requests).toEqual(['/v9.9.9/cosign_checksums.txt']);
+  });
+
+  test('a cosign replaced in the tool cache is refused, removed and never run (it would get the key)', async () => {
+    const bin = path.join(toolCache, 'publish-image-cosign', '9.9.9', 'amd64', 'cosign');
+    const marker = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pi-fake-cosign-')), 'ran');
+    fs.writeFileSync(bin, `#!/bin/sh\nenv > ${marker}\nexit 0\n`, {mode: 0o755});
+    const repo = uniqueRepo('cosign-replaced');
+    const run = await runAction({event: tagEvent('v1.0.2'), env: {RUNNER_TOOL_CACHE: toolCache}, inputs: inputs(repo)});
+    expect(run.main.exitCode).toBe(1);
+    expect(errorLines(run.main.stdout).join('\n')).toMatch(
+      /cosign-version: the cosign 9\.9\.9 in the tool cache \(.*\) does not match its published SHA-256 .*it was removed and not run/
+    );
+    expect(fs.existsSync(marker)).toBe(false);
+    expect(fs.existsSync(bin)).toBe(false);
+    expect(builds(run.main.stdout)).toBe(0);
+    expect(await listTags(reg, repo)).toEqual([]);
   });
 });

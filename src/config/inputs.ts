@@ -6,7 +6,7 @@
  */
 import {ConfigError, InputError} from '../errors';
 import {getList} from './input-list';
-import {parseRepository, Repository} from '../reference';
+import {isLoopbackHost, parseRepository, Repository} from '../reference';
 import {parseFlavor} from '../meta/flavor';
 import {parseImages} from '../meta/images';
 import {parseTags} from '../meta/tags';
@@ -383,6 +383,19 @@ export function parseConfig(raw: RawInputs): Config {
       'cosign-key: cosign-password was given but no cosign-key; pass the private key (PEM) from a secret'
     );
 
+  if (inputs.cosignReleaseUrl) {
+    let u: URL | undefined;
+    try {
+      u = new URL(inputs.cosignReleaseUrl);
+    } catch {
+      u = undefined;
+    }
+    if (!u || !(u.protocol === 'https:' || (u.protocol === 'http:' && isLoopbackHost(u.host))))
+      fail(
+        'cosign-release-url',
+        `cosign-release-url: "${inputs.cosignReleaseUrl}" is not an https URL; the binary that gets the signing key is downloaded over https only (plain http only from a loopback mirror)`
+      );
+  }
   for (const sev of inputs.scanSeverity)
     if (!(SEVERITIES as readonly string[]).includes(sev))
       fail(

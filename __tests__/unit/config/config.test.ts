@@ -121,3 +121,20 @@ describe('platforms are checked against the forms buildx accepts', () => {
     expect(errorsOf({platforms: p})).toEqual([message]);
   });
 });
+
+test.each<[string, string[]]>([
+  ['https://github.com/sigstore/cosign/releases/download', []],
+  ['http://127.0.0.1:8080', []],
+  [
+    'http://mirror.example.com/cosign',
+    [
+      'cosign-release-url: "http://mirror.example.com/cosign" is not an https URL; the binary that gets the signing key is downloaded over https only (plain http only from a loopback mirror)'
+    ]
+  ],
+  [
+    'mirror.example.com',
+    [expect.stringMatching(/^cosign-release-url: "mirror.example.com" is not an https URL/)]
+  ]
+])('cosign-release-url %j', (url, errors) => {
+  expect(errorsOf({'cosign-release-url': url})).toEqual(errors);
+});

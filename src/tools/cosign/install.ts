@@ -104,24 +104,41 @@ export async function chooseCosign(a: {
   const dir = path.join(toolCache, 'publish-image-cosign', release, arch);
   const bin = path.join(dir, 'cosign');
   const why = found ? `cosign on PATH is ${version ?? 'a development build'}, not ${a.requested}` : 'no cosign on PATH';
-  if (fs.existsSync(bin)) return {path: bin, how: `cosign ${release} from the tool cache (${why})`};
-  const key = cacheKey(release, arch);
-  if (await restoreFromActionsCache(dir, key)) {
-    if (fs.existsSync(bin)) return {path: bin, how: `cosign ${release} from the Actions cache (${why})`};
-  }
   const base = (a.releaseUrl || DEFAULT_RELEASE_URL).replace(/\/+$/, '');
   const file = `cosign-linux-${arch}`;
-  const [binary, checksums] = await Promise.all([
-    download(`${base}/v${release}/${file}`, a.env),
-    download(`${base}/v${release}/cosign_checksums.txt`, a.env)
-  ]);
-  const want = checksumFor(checksums.toString('utf8'), file);
-  const got = createHash('sha256').update(binary).digest('hex');
-  if (!want)
+  // the published SHA-256, asked for on every run: a cached binary is checked against it before it ever runs
+  // (it is run with the signing key and its password in its environment)
+  const checksums = download(`${base}/v${release}/cosign_checksums.txt`, a.env).then(b => {
+    const want = checksumFor(b.toString('utf8'), file);
+    if (!want)
+      throw new PhaseError(
+        'sign',
+        `cosign-version: cosign_checksums.txt of ${release} lists no ${file}; refusing to run an unchecked binary`
+      );
+    return want;
+  });
+  checksums.catch(() => undefined);
+  const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+  const cached = async (where: string): Promise<CosignChoice | undefined> => {
+    if (!fs.existsSync(bin)) return undefined;
+    const want = await checksums;
+    const got = sha(fs.readFileSync(bin));
+    if (got === want) return {path: bin, how: `cosign ${release} from the ${where}, SHA-256 checked (${why})`};
+    fs.rmSync(bin, {force: true});
     throw new PhaseError(
       'sign',
-      `cosign-version: cosign_checksums.txt of ${release} lists no ${file}; refusing to run an unchecked binary`
+      `cosign-version: the cosign ${release} in the ${where} (${bin}) does not match its published SHA-256 (want ${want}, got ${got}); it was removed and not run. Something replaced it: check who can write the runner's tool cache`
     );
+  };
+  const fromToolCache = await cached('tool cache');
+  if (fromToolCache) return fromToolCache;
+  const key = cacheKey(release, arch);
+  if (await restoreFromActionsCache(dir, key)) {
+    const fromActions = await cached('Actions cache');
+    if (fromActions) return fromActions;
+  }
+  const [binary, want] = await Promise.all([download(`${base}/v${release}/${file}`, a.env), checksums]);
+  const got = sha(binary);
   if (want !== got)
     throw new PhaseError(
       'sign',
