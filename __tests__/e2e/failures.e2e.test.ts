@@ -3,8 +3,9 @@
  * every tag of every repository where it was before; the error and the job summary say what moved and what was put
  * back. Faults come from the fault-injecting proxy in front of the basic-auth registry.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import {errorLines, ROOT, runAction, RunResult, tagEvent} from '../helpers/harness';
+import {errorLines, leakedSecrets, ROOT, runAction, RunResult, tagEvent} from '../helpers/harness';
 import {basicAccess, testEnv, uniqueRepo} from '../helpers/env';
 import {FaultProxy, startFaultProxy} from '../helpers/fault-proxy';
 import {getManifest, listTags} from '../helpers/registry';
@@ -192,5 +193,43 @@ describe('a registry refusal whose message carries workflow commands', () => {
       expect(stream).not.toMatch(/^\s*::(error::injected|add-mask::injected|stop-commands::injected)/m);
     }
     expect(run.main.summary).toContain('**Failed in push.**');
+  });
+});
+
+describe('a main step killed with SIGKILL (no chance to clean up), then the post step', () => {
+  const BUILD_SECRET = 'killed-build-secret-Tz40';
+  let run: RunResult;
+  beforeAll(async () => {
+    run = await runAction({
+      event: tagEvent('v1.0.0', NEW_SHA),
+      inputs: {
+        ...inputs([uniqueRepo('sigkill')]),
+        secrets: `token=${BUILD_SECRET}`
+      },
+      onMainSpawn: child => {
+        let out = '';
+        child.stdout?.on('data', (d: Buffer) => {
+          out += d.toString();
+          // the build is done and its secrets are on disk: the runner kills the step here
+          if (out.includes('::group::Push')) child.kill('SIGKILL');
+        });
+      }
+    });
+  });
+
+  test('the main step died mid-run', () => {
+    expect(run.main.exitCode).not.toBe(0);
+    expect(run.main.stdout).toContain('::group::Push');
+  });
+
+  test('after the post step no secret and no working folder of the step is left under RUNNER_TEMP', () => {
+    expect(run.post?.exitCode).toBe(0);
+    expect(leakedSecrets(run, [BUILD_SECRET, env.PI_REG_BASIC_PASSWORD])).toEqual([]);
+    const left = fs
+      .readdirSync(path.join(run.runnerTemp, 'temp'))
+      .filter(n => n.startsWith('publish-image-'))
+      // Node's compile cache of the bundle (dist/index.js turns it on): code, no secret
+      .filter(n => n !== 'publish-image-compile-cache');
+    expect(left).toEqual([]);
   });
 });
