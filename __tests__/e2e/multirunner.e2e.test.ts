@@ -17,7 +17,8 @@ import {
   tlsAccess,
   uniqueRepo
 } from '../helpers/env';
-import {getManifest, listTags, platforms, RegistryAccess} from '../helpers/registry';
+import {getManifest, listTags, platforms, putManifest, RegistryAccess} from '../helpers/registry';
+import {recordManifest} from '../../src/plan/staging';
 
 const env = testEnv();
 const basic: RegistryAccess = basicAccess(env);
@@ -45,19 +46,28 @@ function leg(
       mode: 'build',
       platforms: platform,
       'registry-auth': auth,
+      // the legs sign what they push with the merge's key: the merge uses no record without that signature
+      'cosign-key': keys.key,
+      'cosign-password': KEY_PASSWORD,
+      'tlog-upload': 'false',
       ...extra
     }
   });
 }
 
-function merge(repo: string, runId: string, attempt = '1'): Promise<RunResult> {
+function merge(
+  repo: string,
+  runId: string,
+  attempt = '1',
+  platformList = 'linux/amd64,linux/arm64'
+): Promise<RunResult> {
   return runAction({
     event: tagEvent('v7.0.0'),
     env: {GITHUB_RUN_ID: runId, GITHUB_RUN_ATTEMPT: attempt},
     inputs: {
       images: `${env.PI_REG_BASIC}/${repo}\n${env.PI_REG_TLS}/${repo}`,
       mode: 'merge',
-      platforms: 'linux/amd64,linux/arm64',
+      platforms: platformList,
       'registry-auth': auth,
       'cosign-key': keys.key,
       'cosign-password': KEY_PASSWORD,
@@ -182,4 +192,84 @@ test('a new attempt of the run does not mix in the earlier attempt legs', async 
   expect(run.main.exitCode).toBe(1);
   expect(errorLines(run.main.stdout).join('\n')).toContain('no leg of this run (1 found) pushed linux/arm64');
   expect(versionTags(await listTags(basic, repo))).toEqual([]);
+});
+
+describe('a staging record planted by an account that may push but does not hold the signing key', () => {
+  const repo = uniqueRepo('merge-planted');
+  let merged: RunResult;
+  let plantedDigest = '';
+  beforeAll(async () => {
+    // the real amd64 leg of run 9004, signed
+    const amd = await leg(repo, 'linux/amd64', '9004');
+    if (amd.main.exitCode !== 0) throw new Error(errorLines(amd.main.stdout).join('\n'));
+    // the attacker: a build leg of the same run for arm64, with push rights but another key (its own)
+    const other = cosignKeyPair(fs.mkdtempSync(path.join(os.tmpdir(), 'pi-keys-')), 'mallory-Pw1');
+    const planted = await leg(repo, 'linux/arm64', '9004', '1', {
+      'build-args': 'MESSAGE=planted',
+      'cosign-key': other.key,
+      'cosign-password': 'mallory-Pw1'
+    });
+    if (planted.main.exitCode !== 0) throw new Error(errorLines(planted.main.stdout).join('\n'));
+    plantedDigest = planted.main.outputs['digest'] ?? '';
+    merged = await merge(repo, '9004');
+  });
+
+  test('the merge refuses the record, naming it; nothing is merged, signed or tagged', async () => {
+    expect(merged.main.exitCode).toBe(1);
+    const error = errorLines(merged.main.stdout).join('\n');
+    expect(error).toContain(
+      `mode merge: refusing the leg record ${env.PI_REG_BASIC}/${repo}:pi-stage-9004-1-linux-arm64 (linux/arm64 ${plantedDigest}): its digest carries no signature of this run's signer`
+    );
+    expect(error).toContain('nothing was merged, signed or tagged');
+    for (const r of [basic, tls]) expect(versionTags(await listTags(r, repo))).toEqual([]);
+    expect(merged.main.stdout).not.toContain('::group::Sign');
+    expect(merged.main.summary).toContain('**Failed in merge.**');
+  });
+});
+
+test('a record for a platform that platforms does not ask for is refused', async () => {
+  const repo = uniqueRepo('merge-extra');
+  const legs = await Promise.all([leg(repo, 'linux/amd64', '9006'), leg(repo, 'linux/arm64', '9006')]);
+  for (const l of legs) expect(l.main.exitCode).toBe(0);
+  const refused = await merge(repo, '9006', '1', 'linux/amd64');
+  expect(refused.main.exitCode).toBe(1);
+  expect(errorLines(refused.main.stdout).join('\n')).toContain(
+    'mode merge: the leg record pi-stage-9006-1-linux-arm64 is for linux/arm64, which platforms (linux/amd64) does not ask for; nothing was merged, signed or tagged'
+  );
+  expect(versionTags(await listTags(basic, repo))).toEqual([]);
+});
+
+test('without signing the merge says it trusts the records, and still checks each against its image', async () => {
+  const repo = uniqueRepo('merge-unsigned');
+  const unsigned = {'cosign-key': '', 'cosign-password': '', sign: 'false'};
+  const amd = await leg(repo, 'linux/amd64', '9007', '1', unsigned);
+  expect(amd.main.exitCode).toBe(0);
+  // a record that says arm64 for the amd64 image, written by someone with push rights
+  const digest = amd.main.outputs['digest'] ?? '';
+  const body = recordManifest({
+    run: '9007-1',
+    platform: 'linux/arm64',
+    digest,
+    mediaType: 'application/vnd.oci.image.index.v1+json'
+  });
+  expect(
+    await putManifest(basic, repo, 'pi-stage-9007-1-linux-arm64', 'application/vnd.oci.image.manifest.v1+json', body)
+  ).toBe(201);
+  const run = await runAction({
+    event: tagEvent('v7.0.0'),
+    env: {GITHUB_RUN_ID: '9007', GITHUB_RUN_ATTEMPT: '1'},
+    inputs: {
+      images: `${env.PI_REG_BASIC}/${repo}\n${env.PI_REG_TLS}/${repo}`,
+      mode: 'merge',
+      platforms: 'linux/amd64,linux/arm64',
+      'registry-auth': auth,
+      sign: 'false'
+    }
+  });
+  expect(run.main.stdout).toContain("::notice::mode merge: not signing, so the legs' staging records are trusted as");
+  expect(run.main.exitCode).toBe(1);
+  expect(errorLines(run.main.stdout).join('\n')).toContain(
+    `mode merge: the leg record pi-stage-9007-1-linux-arm64 says linux/arm64, but ${env.PI_REG_BASIC}/${repo}@${digest} is linux/amd64; nothing was merged, signed or tagged`
+  );
+  for (const r of [basic, tls]) expect(versionTags(await listTags(r, repo))).toEqual([]);
 });

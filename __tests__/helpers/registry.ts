@@ -90,3 +90,23 @@ export function platforms(f: Fetched): string[] {
     .map(p => [p.os, p.architecture, p.variant].filter(Boolean).join('/'))
     .sort();
 }
+
+/** PUT of a manifest by tag or digest (a test playing a user with push rights); returns the status. */
+export async function putManifest(
+  r: RegistryAccess,
+  repo: string,
+  reference: string,
+  mediaType: string,
+  body: Buffer
+): Promise<number> {
+  const {url, dispatcher} = base(r);
+  const res = await request(`${url}/v2/${repo}/manifests/${reference}`, {
+    method: 'PUT',
+    headers: {'content-type': mediaType, ...auth(r)},
+    body,
+    dispatcher
+  });
+  await res.body.dump();
+  await dispatcher.close();
+  return res.statusCode;
+}

@@ -1,6 +1,7 @@
 /** The plan in words: what dry-run prints. Built from the same Plan that execute() runs, never separately. */
 import {signArgs} from '../tools/cosign/cosign';
 import {trivyArgs} from '../tools/trivy/trivy';
+import {legSignatureAnnotations} from './staging';
 import {Plan} from './types';
 
 export function describePlan(p: Plan): string[] {
@@ -19,11 +20,27 @@ export function describePlan(p: Plan): string[] {
     out.push(
       `check: every target holds the digest with ${p.platforms.length ? p.platforms.join(', ') : 'its platforms'}`
     );
+  if (p.merge)
+    out.push(
+      p.sign
+        ? `merge: each leg's digest must carry this signer's signature for run ${p.run.id}-${p.run.attempt} and its platform (cosign verify -a ${legSignatureAnnotations(`${p.run.id}-${p.run.attempt}`, '<platform>').join(' -a ')})`
+        : "merge: not signing: the legs' records are trusted as the registry holds them"
+    );
   if (p.sign)
-    for (const r of p.sign.repos)
+    for (const r of p.sign.repos) {
+      const leg = p.stage
+        ? {
+            ...r.options,
+            annotations: [
+              ...(r.options.annotations ?? []),
+              ...legSignatureAnnotations(`${p.run.id}-${p.run.attempt}`, p.stage.platform)
+            ]
+          }
+        : r.options;
       out.push(
-        `sign: cosign ${signArgs(`${r.image}@<digest>`, r.options).join(' ')}${p.sign.platforms ? ' (and each platform digest)' : ''}`
+        `sign: cosign ${signArgs(`${r.image}@<digest>`, leg).join(' ')}${p.sign.platforms && !p.stage ? ' (and each platform digest)' : ''}`
       );
+    }
   if (p.gate)
     for (const t of p.targets) {
       if (p.gate.scan)

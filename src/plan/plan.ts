@@ -292,7 +292,8 @@ export function plan({config: c, ctx, meta, id, metaEnv = {}}: PlanInput): Plan 
 
   if (pushing && c.mode !== 'build' && (c.gate || c.scan))
     out.gate = {command: c.gate, scan: c.scan, severity: c.scanSeverity};
-  if (pushing && c.mode !== 'build') {
+  if (pushing) {
+    // a build leg signs its digest too (bound to the run and its platform): the merge trusts no record without it
     out.sign = signPlan(c, ctx, targets, logins, workDir);
     if (!out.sign && c.sign === 'auto' && ctx.identity !== 'none')
       notes.push('sign: auto: not signing keyless, as the repository is not public (set sign: keyless to sign anyway)');

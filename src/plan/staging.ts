@@ -20,6 +20,14 @@ export interface StagingRecord {
   mediaType: string;
 }
 
+/**
+ * The annotations a build leg signs its digest with, and the merge checks (cosign verify -a): a record only the
+ * holder of the signing key (or the workflow's keyless identity) could have made, for this run, attempt and platform.
+ */
+export function legSignatureAnnotations(run: string, platform: string): string[] {
+  return [`${A}.run=${run}`, `${A}.platform=${platform}`];
+}
+
 /** `pi-stage-<run>-<attempt>-` */
 export function stagingPrefix(runId: string, attempt: string): string {
   return `pi-stage-${runId}-${attempt}-`;

@@ -20,6 +20,7 @@ import {cleanup, PostState} from './cleanup';
 import {collectLegs, Leg, mergeLegs, promote, removeStagingRecords, writeStagingRecords} from './fanout';
 import {checkPushAccess, deniedHintFromOutput} from './preflight';
 import {CancelledError, checkStaged, pointTags, Published, pushByDigest, Staged} from './publish';
+import {legSignatureAnnotations} from '../plan/staging';
 import {renderSummary} from './summary';
 import {checkScanner, GateOutcome, renderGateSummary, runGates} from './gate';
 import {pruneRepository, PruneResult, renderPruneSummary} from './prune';
@@ -127,6 +128,12 @@ export async function execute(plan: Plan, {host, runner, env, signal}: Deps, tim
     if (r.options.caFile) fs.writeFileSync(r.options.caFile, client.caBundle(r.registry), {mode: 0o600});
   const outcome: Outcome = {signatures: {}, verifyCommands: [], reason: plan.notPushedReason};
   let current = 'preflight';
+  const runName = `${plan.run.id}-${plan.run.attempt}`;
+  const signEnv = (): Record<string, string> => ({
+    ...toolEnv,
+    COSIGN_PRIVATE_KEY: plan.vault.cosignKey,
+    COSIGN_PASSWORD: plan.vault.cosignPassword
+  });
   const step = <T>(name: string, fn: () => Promise<T>): Promise<T> => {
     if (signal?.aborted) throw new CancelledError(String(signal.reason));
     current = name.toLowerCase();
@@ -236,6 +243,7 @@ export async function execute(plan: Plan, {host, runner, env, signal}: Deps, tim
       const merge = plan.merge;
       staged = await step('Merge', async () => {
         legs = await collectLegs(client, plan.targets, plan.run, s => host.info(s));
+        await trustLegs(legs, signer);
         const index = await mergeLegs(client, plan.targets, legs, plan.platforms, merge.annotations, s => host.info(s));
         return checkStaged(client, plan.targets, index.digest, plan.platforms, s => host.info(s));
       });
@@ -251,13 +259,34 @@ export async function execute(plan: Plan, {host, runner, env, signal}: Deps, tim
     if (plan.stage && staged) {
       const st = staged;
       const stage = plan.stage;
+      const legPlatform = stage.platform || (Object.keys(st.platformDigests)[0] ?? 'unknown');
+      // the leg signs what it pushed, bound to this run and platform: the merge verifies it before using the record
+      if (plan.sign && signer) {
+        const sp = plan.sign;
+        const sgn = signer;
+        await step('Sign', () =>
+          Promise.all(
+            sp.repos.map(async r => {
+              const o: cosign.SignOptions = {
+                ...r.options,
+                ...sgn.identity,
+                annotations: [...(r.options.annotations ?? []), ...legSignatureAnnotations(runName, legPlatform)]
+              };
+              const ref = `${r.image}@${st.digest}`;
+              await cosign.sign(runner, sgn.bin, ref, o, signEnv());
+              await cosign.verify(runner, sgn.bin, ref, o, {...toolEnv, COSIGN_PUBLIC_KEY: sgn.publicKey});
+              host.info(`signed and verified ${ref} as leg ${legPlatform} of run ${runName}`);
+            })
+          )
+        );
+      }
       const leg = await step('Stage', () =>
         writeStagingRecords(
           client,
           plan.targets,
           plan.run,
           {
-            platform: stage.platform || (Object.keys(st.platformDigests)[0] ?? 'unknown'),
+            platform: legPlatform,
             digest: st.digest,
             mediaType: st.manifests[0]?.mediaType ?? ''
           },
@@ -284,11 +313,7 @@ export async function execute(plan: Plan, {host, runner, env, signal}: Deps, tim
         st.digest,
         ...(sp.platforms ? Object.values(st.platformDigests).filter(d => d !== st.digest) : [])
       ];
-      const cosignEnv = {
-        ...toolEnv,
-        COSIGN_PRIVATE_KEY: plan.vault.cosignKey,
-        COSIGN_PASSWORD: plan.vault.cosignPassword
-      };
+      const cosignEnv = signEnv();
       await step('Sign', async () => {
         // once per repository; repositories in parallel (each is its own cosign process)
         const done = await Promise.all(
@@ -354,6 +379,38 @@ export async function execute(plan: Plan, {host, runner, env, signal}: Deps, tim
           `published ${t}@${published.digest} (${plan.tags.length} ${plan.tags.length === 1 ? 'tag' : 'tags'})`
         );
     else host.info(`done: nothing pushed (${plan.notPushedReason})`);
+  }
+
+  /**
+   * mode merge: a record is used only when the leg's digest carries a signature of this run's signer, bound to the
+   * run and the record's platform (anyone who can push to the repository can write a record; only the signer can
+   * sign). Without signing, the records are trusted as the registry holds them, and the log says so.
+   */
+  async function trustLegs(found: readonly Leg[], signer: Signer | undefined): Promise<void> {
+    const first = plan.sign?.repos[0];
+    if (!plan.sign || !signer || !first) {
+      host.notice(
+        `mode merge: not signing, so the legs' staging records are trusted as ${plan.targets[0]?.image ?? 'the registry'} holds them (anyone who can push there can add a leg); sign the legs and the merge (cosign-key or keyless) to have each leg verified`
+      );
+      return;
+    }
+    for (const leg of found) {
+      const o: cosign.SignOptions = {
+        ...first.options,
+        ...signer.identity,
+        annotations: legSignatureAnnotations(runName, leg.platform)
+      };
+      const ref = `${first.image}@${leg.digest}`;
+      try {
+        await cosign.verify(runner, signer.bin, ref, o, {...toolEnv, COSIGN_PUBLIC_KEY: signer.publicKey});
+      } catch (e) {
+        throw new PhaseError(
+          'merge',
+          `mode merge: refusing the leg record ${first.image}:${leg.tag} (${leg.platform} ${leg.digest}): its digest carries no signature of this run's signer for run ${runName} and ${leg.platform}, so it was not made by a build leg of this run; nothing was merged, signed or tagged. Remove the record, and check who can push to the repository.\n${errorMessage(e)}`
+        );
+      }
+      host.info(`leg ${leg.platform} ${leg.digest}: signed by this run's signer for run ${runName}`);
+    }
   }
 
   /** The release tag (the version) where it already exists in a target repository. */

@@ -80,6 +80,18 @@ function platformOf(p: string): {os: string; architecture: string; variant?: str
   return variant ? {os, architecture, variant} : {os, architecture};
 }
 
+/** os/architecture[/variant] of a single-platform image, from its config blob. */
+async function configPlatform(client: RegistryClient, t: Target, m: Manifest): Promise<string> {
+  const config = (JSON.parse(m.body.toString('utf8')) as {config?: {digest?: string}}).config?.digest;
+  if (!config) return '';
+  const c = JSON.parse((await client.getBlob(t.repo, config)).toString('utf8')) as {
+    os?: string;
+    architecture?: string;
+    variant?: string;
+  };
+  return platformString({os: c.os ?? '', architecture: c.architecture ?? '', variant: c.variant});
+}
+
 /** The merged index of the legs, written by digest to every target repository. Fails, moving nothing, when a platform is missing. */
 export async function mergeLegs(
   client: RegistryClient,
@@ -90,11 +102,34 @@ export async function mergeLegs(
   log: (s: string) => void
 ): Promise<Manifest> {
   const first = targets[0] as Target;
+  const refuse = (why: string): never => {
+    throw new RegistryError(`mode merge: ${why}; nothing was merged, signed or tagged`, 0, false);
+  };
+  const norm = (p: string): string => (p === 'linux/arm64/v8' ? 'linux/arm64' : p);
+  const seen = new Map<string, Leg>();
+  for (const leg of legs) {
+    const other = seen.get(norm(leg.platform));
+    if (other)
+      refuse(`two leg records for ${leg.platform} (${other.tag} -> ${other.digest}, ${leg.tag} -> ${leg.digest})`);
+    seen.set(norm(leg.platform), leg);
+    if (requested.length && !requested.some(r => norm(r) === norm(leg.platform)))
+      refuse(
+        `the leg record ${leg.tag} is for ${leg.platform}, which platforms (${requested.join(', ')}) does not ask for`
+      );
+  }
   const entries: IndexEntryJson[] = [];
   for (const leg of legs) {
     const m = await client.getManifest(first.repo, leg.digest);
     if (!m)
       throw new RegistryError(`${first.image}@${leg.digest} (leg ${leg.platform}) is not in the registry`, 404, false);
+    // the record's platform must be what the leg's image is
+    const actual = RegistryClient.isIndex(m)
+      ? imagePlatforms(RegistryClient.indexEntries(m)).map(e => platformString(e.platform))
+      : [await configPlatform(client, first, m)];
+    if (actual.length !== 1 || norm(actual[0] ?? '') !== norm(leg.platform))
+      refuse(
+        `the leg record ${leg.tag} says ${leg.platform}, but ${first.image}@${leg.digest} is ${actual.join(', ') || 'no platform'}`
+      );
     if (RegistryClient.isIndex(m)) entries.push(...(RegistryClient.indexEntries(m) as IndexEntryJson[]));
     else
       entries.push({mediaType: m.mediaType, digest: m.digest, size: m.body.length, platform: platformOf(leg.platform)});
@@ -108,8 +143,8 @@ export async function mergeLegs(
       false
     );
   }
-  const seen = new Set<string>();
-  const unique = entries.filter(e => !seen.has(e.digest) && seen.add(e.digest));
+  const once = new Set<string>();
+  const unique = entries.filter(e => !once.has(e.digest) && once.add(e.digest));
   const body = mergedIndex(unique, annotations);
   const index: Manifest = {digest: sha256(body), mediaType: OCI_INDEX, body};
   for (const t of distinctRepos(targets)) {
