@@ -196,6 +196,7 @@ export class Authenticator {
       }
     }
     const started = this.now();
+    // retried here, with its own log lines; once spent, the calling request does not retry it again
     const res = await withRetry(
       what,
       this.o.policy,
@@ -214,7 +215,14 @@ export class Authenticator {
         throw err;
       },
       this.o.log
-    );
+    ).catch((e: unknown) => {
+      if (e instanceof RegistryError && e.transient) {
+        const spent = new RegistryError(e.message, e.status, false, e.detail, e.codes, e.hint);
+        spent.reason = e.reason;
+        throw spent;
+      }
+      throw e;
+    });
     let parsed: {token?: string; access_token?: string; expires_in?: number; issued_at?: string};
     try {
       parsed = JSON.parse(res.body.toString('utf8')) as typeof parsed;

@@ -97,9 +97,12 @@ export function fromAuthsEntry(e: NonNullable<DockerConfigFile['auths']>[string]
 /** Parses a credential helper's `get` answer ({ServerURL, Username, Secret}); "<token>" means an identity token. */
 export function parseHelperOutput(stdout: string): {username: string; secret: string} | undefined {
   try {
-    const o = JSON.parse(stdout) as {Username?: string; Secret?: string};
-    if (!o.Secret) return undefined;
-    return {username: o.Username ?? '', secret: o.Secret};
+    const raw = JSON.parse(stdout) as Record<string, unknown>;
+    // keys as Go's JSON decoder reads them: case-insensitively
+    const o = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k.toLowerCase(), v]));
+    const secret = typeof o['secret'] === 'string' ? o['secret'] : '';
+    if (!secret) return undefined;
+    return {username: typeof o['username'] === 'string' ? o['username'] : '', secret};
   } catch {
     return undefined;
   }
@@ -165,8 +168,12 @@ export class CredentialResolver {
       .catch((e: unknown) => ({exitCode: 127, stdout: '', stderr: e instanceof Error ? e.message : String(e)}));
     const parsed = r.exitCode === 0 ? parseHelperOutput(r.stdout) : undefined;
     if (!parsed) {
-      // "credentials not found in native keychain" is an answer, not a failure: the registry is then anonymous
-      const why = (r.stderr || r.stdout).trim().split('\n').pop() ?? '';
+      // "credentials not found in native keychain" is an answer, not a failure: the registry is then anonymous.
+      // An answer on a success that cannot be read may hold the secret: it is never shown.
+      const why =
+        r.exitCode === 0
+          ? 'its answer could not be read as {ServerURL, Username, Secret}'
+          : ((r.stderr || r.stdout).trim().split('\n').pop() ?? '');
       this.o.log?.(`${registry}: ${bin} (${where}) gave no credentials${why ? `: ${why.slice(0, 200)}` : ''}`);
       return undefined;
     }

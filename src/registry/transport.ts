@@ -10,6 +10,7 @@
  * CIDRs, `*`), as Go's net/http reads them; never for loopback hosts.
  */
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
 import {Agent, Dispatcher, ProxyAgent, request as undiciRequest} from 'undici';
@@ -103,38 +104,68 @@ function hostOnly(hostport: string): string {
   return hostport.replace(/:\d+$/, '').toLowerCase();
 }
 
-function ipv4(s: string): number | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
-  if (!m) return undefined;
-  const parts = m.slice(1).map(Number);
-  if (parts.some(p => p > 255)) return undefined;
-  return parts.reduce((a, p) => a * 256 + p, 0);
+/** An IP address (v4 or v6, brackets allowed) as net.isIP reads it, or undefined. */
+function ipOf(s: string): {ip: string; family: 'ipv4' | 'ipv6'} | undefined {
+  const bare = s.replace(/^\[(.*)\]$/, '$1');
+  const v = net.isIP(bare);
+  return v === 4 ? {ip: bare, family: 'ipv4'} : v === 6 ? {ip: bare, family: 'ipv6'} : undefined;
 }
 
-/** Does a NO_PROXY entry exempt host:port? (Go's httpproxy rules.) */
+/** Does a NO_PROXY entry exempt host:port? Go's x/net/http/httpproxy rules, IPv6 and CIDRs included. */
 export function noProxyMatches(entry: string, host: string, port: string): boolean {
   let e = entry.trim().toLowerCase();
   if (!e) return false;
   if (e === '*') return true;
-  const cidr = /^([\d.]+)\/(\d{1,2})$/.exec(e);
+  const hostIp = ipOf(host);
+  const cidr = /^(.+)\/(\d{1,3})$/.exec(e);
   if (cidr) {
-    const net = ipv4(cidr[1] ?? '');
-    const ip = ipv4(host);
-    const bits = Number(cidr[2]);
-    if (net === undefined || ip === undefined || bits > 32) return false;
-    const size = 2 ** (32 - bits);
-    return Math.floor(ip / size) === Math.floor(net / size);
+    const net4or6 = ipOf(cidr[1] ?? '');
+    if (!net4or6 || !hostIp || net4or6.family !== hostIp.family) return false;
+    const list = new net.BlockList();
+    try {
+      list.addSubnet(net4or6.ip, Number(cidr[2]), net4or6.family);
+    } catch {
+      return false;
+    }
+    return list.check(hostIp.ip, hostIp.family);
   }
+  // an address alone (IPv6 ones have colons of their own), or [v6]:port, or host:port
   let entryPort = '';
-  const hp = /^(.*):(\d+)$/.exec(e);
-  if (hp && !e.startsWith('[')) {
-    e = hp[1] ?? '';
-    entryPort = hp[2] ?? '';
+  const plainIp = ipOf(e);
+  if (!plainIp) {
+    const bracketed = /^\[([^\]]+)\]:(\d+)$/.exec(e);
+    const hp = /^([^:]+):(\d+)$/.exec(e);
+    if (bracketed) {
+      e = bracketed[1] ?? '';
+      entryPort = bracketed[2] ?? '';
+    } else if (hp) {
+      e = hp[1] ?? '';
+      entryPort = hp[2] ?? '';
+    }
   }
   if (entryPort && entryPort !== port) return false;
+  const entryIp = ipOf(e);
+  if (entryIp) return !!hostIp && net.isIP(hostIp.ip) === net.isIP(entryIp.ip) && sameIp(entryIp.ip, hostIp.ip);
+  // "*.y.com" and ".y.com": subdomains only; "y.com": the host and its subdomains
   if (e.startsWith('*.')) e = e.slice(1);
-  if (e.startsWith('.')) return host.endsWith(e) || host === e.slice(1);
+  if (e.startsWith('.')) return host.endsWith(e);
   return host === e || host.endsWith(`.${e}`);
+}
+
+function sameIp(a: string, b: string): boolean {
+  const list = new net.BlockList();
+  const family = net.isIP(a) === 6 ? 'ipv6' : 'ipv4';
+  list.addAddress(a, family);
+  return list.check(b, family);
+}
+
+/** The first non-empty of the variables, as Go's getEnvAny reads them. */
+function envAny(env: Env, ...names: string[]): string {
+  for (const n of names) {
+    const v = env[n];
+    if (v) return v;
+  }
+  return '';
 }
 
 /** The proxy a request to `url` goes through ('' = direct), as the engine decides. */
@@ -143,10 +174,10 @@ export function proxyFor(url: URL | string, env: Env): string {
   if (isLoopbackHost(u.host)) return '';
   const host = hostOnly(u.host);
   const port = u.port || (u.protocol === 'https:' ? '443' : '80');
-  const noProxy = env['NO_PROXY'] ?? env['no_proxy'] ?? '';
+  const noProxy = envAny(env, 'NO_PROXY', 'no_proxy');
   if (noProxy.split(',').some(n => noProxyMatches(n, host, port))) return '';
   const proxy =
-    u.protocol === 'https:' ? (env['HTTPS_PROXY'] ?? env['https_proxy']) : (env['HTTP_PROXY'] ?? env['http_proxy']);
+    u.protocol === 'https:' ? envAny(env, 'HTTPS_PROXY', 'https_proxy') : envAny(env, 'HTTP_PROXY', 'http_proxy');
   if (!proxy) return '';
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(proxy) ? proxy : `http://${proxy}`;
 }
@@ -156,17 +187,52 @@ export function proxyFor(url: URL | string, env: Env): string {
  * cosign downloads): each request, redirects included, goes direct or through the proxy proxyFor() names.
  */
 export function policyDispatcher(env: Env): Dispatcher {
-  const proxies = new Map<string, ProxyAgent>();
-  return new Agent().compose(dispatch => (opts, handler) => {
-    const proxy = proxyFor(String(opts.origin ?? ''), env);
-    if (!proxy) return dispatch(opts, handler);
-    let p = proxies.get(proxy);
+  return new PolicyDispatcher(env);
+}
+
+class PolicyDispatcher extends Dispatcher {
+  private readonly direct = new Agent();
+  private readonly proxies = new Map<string, ProxyAgent>();
+
+  constructor(private readonly env: Env) {
+    super();
+  }
+
+  override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    const proxy = proxyFor(String(opts.origin ?? ''), this.env);
+    if (!proxy) return this.direct.dispatch(opts, handler);
+    let p = this.proxies.get(proxy);
     if (!p) {
-      p = new ProxyAgent({uri: proxy, proxyTunnel: false, proxyTls: {ca: systemCAs(env)}});
-      proxies.set(proxy, p);
+      p = new ProxyAgent({uri: proxy, proxyTunnel: false, proxyTls: {ca: systemCAs(this.env)}});
+      this.proxies.set(proxy, p);
     }
     return p.dispatch(opts, handler);
-  });
+  }
+
+  /** Closes the direct connections and the proxies' (undici's overloads: the promise form only). */
+  override close(): Promise<void>;
+  override close(callback: () => void): void;
+  override close(callback?: () => void): Promise<void> | void {
+    const done = Promise.all([this.direct.close(), ...[...this.proxies.values()].map(p => p.close())]).then(
+      () => undefined
+    );
+    if (!callback) return done;
+    void done.then(callback);
+  }
+
+  override destroy(): Promise<void>;
+  override destroy(err: Error | null): Promise<void>;
+  override destroy(callback: () => void): void;
+  override destroy(err: Error | null, callback: () => void): void;
+  override destroy(a?: Error | null | (() => void), b?: () => void): Promise<void> | void {
+    const err = typeof a === 'function' ? null : (a ?? null);
+    const callback = typeof a === 'function' ? a : b;
+    const done = Promise.all([this.direct.destroy(err), ...[...this.proxies.values()].map(p => p.destroy(err))]).then(
+      () => undefined
+    );
+    if (!callback) return done;
+    void done.then(callback);
+  }
 }
 
 /** A proxy URL for messages: no password. */
