@@ -131,10 +131,7 @@ test.each<[string, string[]]>([
       'cosign-release-url: "http://mirror.example.com/cosign" is not an https URL; the binary that gets the signing key is downloaded over https only (plain http only from a loopback mirror)'
     ]
   ],
-  [
-    'mirror.example.com',
-    [expect.stringMatching(/^cosign-release-url: "mirror.example.com" is not an https URL/)]
-  ]
+  ['mirror.example.com', [expect.stringMatching(/^cosign-release-url: "mirror.example.com" is not an https URL/)]]
 ])('cosign-release-url %j', (url, errors) => {
   expect(errorsOf({'cosign-release-url': url})).toEqual(errors);
 });

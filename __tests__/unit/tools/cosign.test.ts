@@ -142,6 +142,12 @@ test.each([
   ['Error: decrypt: encrypted: decryption failed', /cosign-password/],
   ['UNAUTHORIZED: authentication required', /push rights/],
   ['error getting signer: getting key from Fulcio: retrieving cert: POST /api/v2/signingCert', /fulcio-url/],
+  // a port that happens to hold 403 is not a 403
+  [
+    'getting key from Fulcio: retrieving cert: POST http://127.0.0.1:40365/api/v1/signingCert returned 503',
+    /^Fulcio did not issue/
+  ],
+  ['GET https://127.0.0.1:5443/v2/x: x509: certificate signed by unknown authority', /certs\.d/],
   ['other', /^$/]
 ])('cosignHint(%j)', (out, hint) => {
   expect(cosignHint(out)).toMatch(hint);

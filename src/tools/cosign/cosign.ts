@@ -95,12 +95,14 @@ export function cosignHint(output: string, passwordEmpty = false): string {
     return passwordEmpty
       ? 'cosign could not decrypt the key, and cosign-password is empty: if it comes from a secret, check that the secret exists under that name (secrets are not passed to workflows run from forks).'
       : 'cosign could not decrypt the key: check that cosign-password is the password of cosign-key.';
-  if (/UNAUTHORIZED|DENIED|401|403/.test(output))
+  const fulcio =
+    'Fulcio did not issue a certificate: check fulcio-url, and that the OIDC token is for the audience sigstore.';
+  if (/fulcio|signingCert/i.test(output)) return fulcio;
+  if (/UNAUTHORIZED|DENIED|\b40[13]\b/.test(output))
     return 'The registry refused the signature upload: the account needs push rights on the repository.';
   if (/x509|certificate signed by unknown authority|tls: failed to verify/i.test(output))
     return "cosign does not trust the registry's TLS certificate: put its CA in /etc/docker/certs.d/<host:port>/ca.crt or pass it in ca-cert (the step hands cosign the CAs it trusts).";
-  if (/fulcio|signingCert|certificate/i.test(output))
-    return 'Fulcio did not issue a certificate: check fulcio-url, and that the OIDC token is for the audience sigstore.';
+  if (/certificate/i.test(output)) return fulcio;
   if (/rekor|tlog|transparency/i.test(output))
     return 'The transparency log could not be reached: set rekor-url for a private Sigstore, or tlog-upload: false.';
   return '';
