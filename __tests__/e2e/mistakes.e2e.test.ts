@@ -204,23 +204,25 @@ describe('warned, not failed', () => {
 });
 
 describe('untrusted events', () => {
+  const prTarget = {
+    name: 'pull_request_target',
+    ref: 'refs/heads/main',
+    sha: '7777777777777777777777777777777777777777',
+    payload: {
+      number: 7,
+      pull_request: {
+        number: 7,
+        head: {sha: '7777777777777777777777777777777777777777', ref: 'feature', repo: {full_name: 'mallory/app'}},
+        base: {ref: 'main', repo: {full_name: 'octo-org/Hello-World'}}
+      },
+      repository: {default_branch: 'main'}
+    }
+  };
+
   test('pull_request_target: nothing is built, pushed or signed without the opt-in, and the message names the event', async () => {
     const repo = uniqueRepo('prt');
     const run = await runAction({
-      event: {
-        name: 'pull_request_target',
-        ref: 'refs/heads/main',
-        sha: '7777777777777777777777777777777777777777',
-        payload: {
-          number: 7,
-          pull_request: {
-            number: 7,
-            head: {sha: '7777777777777777777777777777777777777777', ref: 'feature', repo: {full_name: 'mallory/app'}},
-            base: {ref: 'main', repo: {full_name: 'octo-org/Hello-World'}}
-          },
-          repository: {default_branch: 'main'}
-        }
-      },
+      event: prTarget,
       inputs: {...base(repo), 'cosign-key': keys.key, 'cosign-password': KEY_PASSWORD}
     });
     expect(run.main.exitCode).toBe(1);
@@ -230,5 +232,15 @@ describe('untrusted events', () => {
     expect(buildCount(run.main.stdout)).toBe(0);
     expect(await listTags(reg, repo)).toEqual([]);
     expect(run.main.summary).toContain('**Failed in configuration.**');
+  });
+
+  test('pull_request_target with allow-untrusted-events: true is published, as asked', async () => {
+    const repo = uniqueRepo('prt-allowed');
+    const run = await runAction({
+      event: prTarget,
+      inputs: {...base(repo), tags: 'type=ref,event=pr', 'allow-untrusted-events': 'true'}
+    });
+    expect({exit: run.main.exitCode, errors: errorLines(run.main.stdout)}).toEqual({exit: 0, errors: []});
+    expect(await listTags(reg, repo)).toEqual(['pr-7']);
   });
 });

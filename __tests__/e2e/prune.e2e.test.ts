@@ -6,13 +6,13 @@
  */
 import {ChildProcess, execFileSync, spawn} from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {request} from 'undici';
 import {branchEvent, errorLines, ROOT, runAction} from '../helpers/harness';
 import {basicAccess, cosignKeyPair, registryAuthYaml, testEnv, tlsAccess, uniqueRepo} from '../helpers/env';
 import {getManifest, listTags, RegistryAccess} from '../helpers/registry';
+import {freePort} from '../helpers/token-registry';
 
 const env = testEnv();
 const basic: RegistryAccess = basicAccess(env);
@@ -143,14 +143,7 @@ describe('a registry that refuses deletes', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pi-nodelete-'));
 
   beforeAll(async () => {
-    const port = await new Promise<number>((resolve, reject) => {
-      const s = net.createServer();
-      s.on('error', reject);
-      s.listen(0, '127.0.0.1', () => {
-        const p = (s.address() as net.AddressInfo).port;
-        s.close(() => resolve(p));
-      });
-    });
+    const port = await freePort();
     host = `127.0.0.1:${port}`;
     const config = path.join(dir, 'config.yml');
     fs.writeFileSync(

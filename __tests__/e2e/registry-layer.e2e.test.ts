@@ -30,6 +30,13 @@ const context = path.join(ROOT, 'test', 'fixture-app');
 const KEY_PASSWORD = 'cosign-pass-Rl9x';
 const keys = cosignKeyPair(fs.mkdtempSync(path.join(os.tmpdir(), 'pi-keys-')), KEY_PASSWORD);
 const signInputs = {'cosign-key': keys.key, 'cosign-password': KEY_PASSWORD, 'tlog-upload': 'false'};
+/** A one-platform publish of the fixture to `images`, pushed. */
+const pushInputs = (images: string): Record<string, string> => ({
+  images,
+  context,
+  platforms: 'linux/amd64',
+  push: 'true'
+});
 const retryLines = (log: string): string[] => log.split('\n').filter(l => /^retry \d+\/\d+ in /.test(l));
 
 const ok = (run: RunResult): void => {
@@ -46,10 +53,7 @@ describe('a TLS registry trusted only through /etc/docker/certs.d (no ca-cert)',
     run = await runAction({
       event: tagEvent('v1.2.0'),
       inputs: {
-        images: `${env.PI_REG_TLS}/${repo}`,
-        context,
-        platforms: 'linux/amd64',
-        push: 'true',
+        ...pushInputs(`${env.PI_REG_TLS}/${repo}`),
         registry: env.PI_REG_TLS,
         username: env.PI_REG_TLS_USER,
         password: env.PI_REG_TLS_PASSWORD,
@@ -128,10 +132,7 @@ describe('through a fault-injecting proxy, with the default retries', () => {
     runAction({
       event: tagEvent('v1.0.0'),
       inputs: {
-        images: `${proxy.host}/${repo}`,
-        context,
-        platforms: 'linux/amd64',
-        push: 'true',
+        ...pushInputs(`${proxy.host}/${repo}`),
         registry: proxy.host,
         username: env.PI_REG_BASIC_USER,
         password: env.PI_REG_BASIC_PASSWORD
@@ -192,10 +193,7 @@ describe('through a fault-injecting proxy, with the default retries', () => {
       const run = await runAction({
         event: tagEvent('v1.0.0'),
         inputs: {
-          images: `${redirecting.host}/${repo}`,
-          context,
-          platforms: 'linux/amd64',
-          push: 'true',
+          ...pushInputs(`${redirecting.host}/${repo}`),
           registry: redirecting.host,
           username: env.PI_REG_BASIC_USER,
           password: env.PI_REG_BASIC_PASSWORD
@@ -242,10 +240,7 @@ describe('500 from the token service twice', () => {
     const run = await runAction({
       event: tagEvent('v1.0.0'),
       inputs: {
-        images: `${reg.host}/${repo}`,
-        context,
-        platforms: 'linux/amd64',
-        push: 'true',
+        ...pushInputs(`${reg.host}/${repo}`),
         username: 'pusher',
         password: 'pusher-pass-3'
       }
@@ -268,7 +263,7 @@ describe('logins made by earlier steps, in the job Docker config', () => {
     runAction({
       event: tagEvent('v1.0.0'),
       env: extraEnv,
-      inputs: {images: `${env.PI_REG_BASIC}/${repo}`, context, platforms: 'linux/amd64', push: 'true'}
+      inputs: pushInputs(`${env.PI_REG_BASIC}/${repo}`)
     });
 
   test('docker login (auths): the push uses it, no input names credentials', async () => {
@@ -360,10 +355,7 @@ describe('logins made by earlier steps, in the job Docker config', () => {
         event: tagEvent('v1.0.0'),
         env: {...helperEnv(), DOCKER_CONFIG: storeConfig},
         inputs: {
-          images: `${env.PI_REG_TLS}/${tlsRepo}`,
-          context,
-          platforms: 'linux/amd64',
-          push: 'true',
+          ...pushInputs(`${env.PI_REG_TLS}/${tlsRepo}`),
           registry: env.PI_REG_TLS,
           username: env.PI_REG_TLS_USER,
           password: env.PI_REG_TLS_PASSWORD,

@@ -19,7 +19,7 @@ import {identityToken} from '../context/oidc';
 import {cleanup, PostState} from './cleanup';
 import {collectLegs, Leg, mergeLegs, promote, removeStagingRecords, writeStagingRecords} from './fanout';
 import {checkPushAccess, deniedHintFromOutput} from './preflight';
-import {CancelledError, checkStaged, pointTags, Published, pushByDigest, Staged} from './publish';
+import {CancelledError, checkStaged, distinctRepos, pointTags, Published, pushByDigest, Staged} from './publish';
 import {legSignatureAnnotations} from '../plan/staging';
 import {renderSummary} from './summary';
 import {checkScanner, GateOutcome, renderGateSummary, runGates} from './gate';
@@ -196,7 +196,7 @@ export async function execute(plan: Plan, {host, runner, env, signal}: Deps, tim
       );
       try {
         await step('Prune', async () => {
-          for (const t of uniqueTargets(plan))
+          for (const t of distinctRepos(plan.targets))
             results.push(await pruneRepository(client, t, rules, {dryRun: plan.dryRun, now, log: s => host.info(s)}));
         });
       } finally {
@@ -374,7 +374,7 @@ export async function execute(plan: Plan, {host, runner, env, signal}: Deps, tim
     if (!published) host.notice(`No digest output: nothing was pushed (${plan.notPushedReason}).`);
     await host.summary(summaryOf(plan, outcome, timings));
     if (published)
-      for (const t of uniqueRepos(plan))
+      for (const t of distinctRepos(plan.targets).map(x => x.image))
         host.info(
           `published ${t}@${published.digest} (${plan.tags.length} ${plan.tags.length === 1 ? 'tag' : 'tags'})`
         );
@@ -502,13 +502,4 @@ export async function execute(plan: Plan, {host, runner, env, signal}: Deps, tim
       identity: {certificateIdentity: id.identity, certificateOidcIssuer: id.issuer}
     };
   }
-}
-
-/** One target per image name (the same repository listed twice is pruned once). */
-function uniqueTargets(plan: Plan): Plan['targets'] {
-  return [...new Map(plan.targets.map(t => [t.image, t])).values()];
-}
-
-function uniqueRepos(plan: Plan): string[] {
-  return [...new Set(plan.targets.map(t => t.image))];
 }

@@ -7,7 +7,6 @@
 import {Source} from '../config/inputs';
 import {Readable} from 'node:stream';
 import {IndexEntry, Manifest, MANIFEST_TYPES, platformString, RegistryClient, RegistryError, sha256} from '../registry';
-import {repoName} from '../reference';
 import {
   EMPTY_DESCRIPTOR,
   EMPTY_JSON,
@@ -19,16 +18,12 @@ import {
   stagingPrefix,
   stagingTag
 } from '../plan/staging';
-import {imagePlatforms, missingPlatforms} from './publish';
+import {distinctRepos, imagePlatforms, missingPlatforms, normalPlatform} from './publish';
 import {Target} from '../plan/types';
 import {InputError} from '../errors';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
-
-function distinctRepos(targets: readonly Target[]): Target[] {
-  return [...new Map(targets.map(t => [repoName(t.repo), t])).values()];
-}
 
 /** mode: build — one record per leg in every target repository. */
 export async function writeStagingRecords(
@@ -105,14 +100,13 @@ export async function mergeLegs(
   const refuse = (why: string): never => {
     throw new RegistryError(`mode merge: ${why}; nothing was merged, signed or tagged`, 0, false);
   };
-  const norm = (p: string): string => (p === 'linux/arm64/v8' ? 'linux/arm64' : p);
   const seen = new Map<string, Leg>();
   for (const leg of legs) {
-    const other = seen.get(norm(leg.platform));
+    const other = seen.get(normalPlatform(leg.platform));
     if (other)
       refuse(`two leg records for ${leg.platform} (${other.tag} -> ${other.digest}, ${leg.tag} -> ${leg.digest})`);
-    seen.set(norm(leg.platform), leg);
-    if (requested.length && !requested.some(r => norm(r) === norm(leg.platform)))
+    seen.set(normalPlatform(leg.platform), leg);
+    if (requested.length && !requested.some(r => normalPlatform(r) === normalPlatform(leg.platform)))
       refuse(
         `the leg record ${leg.tag} is for ${leg.platform}, which platforms (${requested.join(', ')}) does not ask for`
       );
@@ -126,7 +120,7 @@ export async function mergeLegs(
     const actual = RegistryClient.isIndex(m)
       ? imagePlatforms(RegistryClient.indexEntries(m)).map(e => platformString(e.platform))
       : [await configPlatform(client, first, m)];
-    if (actual.length !== 1 || norm(actual[0] ?? '') !== norm(leg.platform))
+    if (actual.length !== 1 || normalPlatform(actual[0] ?? '') !== normalPlatform(leg.platform))
       refuse(
         `the leg record ${leg.tag} says ${leg.platform}, but ${first.image}@${leg.digest} is ${actual.join(', ') || 'no platform'}`
       );

@@ -11,6 +11,7 @@ import {Host} from '../hosts/host';
 import {GatePlan, Target} from '../plan/types';
 import {RegistryClient} from '../registry';
 import {Runner, tail} from '../tools/exec';
+import {distinctRepos} from './publish';
 import {countsLine, findingLines, parseTrivyReport, TrivyReport, trivyArgs} from '../tools/trivy/trivy';
 
 export interface GateOutcome {
@@ -147,8 +148,7 @@ export async function runGates(g: GateRun): Promise<void> {
     ...(g.gate.scan ? ['trivy' as const] : []),
     ...(g.gate.command ? ['gate' as const] : [])
   ];
-  const repos = [...new Map(g.targets.map(t => [t.image, t])).values()];
-  for (const t of repos) {
+  for (const t of distinctRepos(g.targets)) {
     for (const name of names) {
       const o = await runOne(g, t, name);
       g.outcomes.push(o);

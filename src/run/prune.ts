@@ -7,6 +7,7 @@ import {Target, RetentionPlan} from '../plan/types';
 import {cosignSubject, PrunePlan, planPrune, TagInfo} from '../plan/prune';
 import {Repository} from '../reference';
 import {RegistryClient, RegistryError} from '../registry';
+import {pool} from './publish';
 
 export interface PruneResult {
   image: string;
@@ -28,21 +29,6 @@ export class DeleteRefusedError extends Error {
     );
     this.name = 'DeleteRefusedError';
   }
-}
-
-/** Runs fn over items, at most `limit` at a time, results in order. */
-async function pool<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({length: Math.min(limit, items.length)}, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i] as T);
-      }
-    })
-  );
-  return out;
 }
 
 /** The `created` time of an image (an index: its first real platform's), ms; undefined when there is none. */

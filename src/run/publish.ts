@@ -30,21 +30,35 @@ export function imagePlatforms(entries: readonly IndexEntry[]): IndexEntry[] {
   );
 }
 
-/** Requested platforms the index lacks (linux/arm64 matches linux/arm64/v8 as the engine writes it). */
-export function missingPlatforms(requested: readonly string[], entries: readonly IndexEntry[]): string[] {
-  const have = new Set(imagePlatforms(entries).map(e => platformString(e.platform)));
-  const normal = (p: string): string => (p === 'linux/arm64/v8' ? 'linux/arm64' : p);
-  const haveNorm = new Set([...have].map(normal));
-  return requested.filter(p => !haveNorm.has(normal(p)));
+/** A platform as compared: linux/arm64 and linux/arm64/v8 (as the engine writes it) are one. */
+export function normalPlatform(p: string): string {
+  return p === 'linux/arm64/v8' ? 'linux/arm64' : p;
 }
 
-async function pool<T>(items: readonly T[], size: number, fn: (t: T) => Promise<void>): Promise<void> {
-  const queue = [...items];
+/** Requested platforms the index lacks. */
+export function missingPlatforms(requested: readonly string[], entries: readonly IndexEntry[]): string[] {
+  const have = new Set(imagePlatforms(entries).map(e => normalPlatform(platformString(e.platform))));
+  return requested.filter(p => !have.has(normalPlatform(p)));
+}
+
+/** One target per repository (an image listed twice is pushed, signed, gated and pruned once). */
+export function distinctRepos(targets: readonly Target[]): Target[] {
+  return [...new Map(targets.map(t => [repoName(t.repo), t])).values()];
+}
+
+/** Runs fn over items, at most `size` at a time; the results in the items' order. */
+export async function pool<T, R>(items: readonly T[], size: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
   await Promise.all(
-    Array.from({length: Math.min(size, queue.length)}, async () => {
-      for (let t = queue.shift(); t !== undefined; t = queue.shift()) await fn(t);
+    Array.from({length: Math.min(size, items.length)}, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i] as T);
+      }
     })
   );
+  return out;
 }
 
 /**
