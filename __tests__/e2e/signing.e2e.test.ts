@@ -172,20 +172,21 @@ describe('keyless, with loopback stand-ins for the runner OIDC endpoint and Fulc
   });
 });
 
-describe('cosign-version: download from a loopback stand-in for the release host, checksum, tool cache', () => {
+describe('cosign-version: download from a loopback stand-in for the release host, checked SHA-256, tool cache', () => {
   const real = fs.readFileSync(execFileSync('sh', ['-c', 'command -v cosign']).toString().trim());
   const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
   let server: http.Server;
   const requests: string[] = [];
-  let tamper = false;
   const toolCache = fs.mkdtempSync(path.join(os.tmpdir(), 'pi-toolcache-'));
   let url = '';
   beforeAll(async () => {
+    // the stand-in serves this machine's cosign (a Debian build) as any release, and a checksums file that agrees
+    // with it: the step must not believe that file
     server = http.createServer((req, res) => {
       requests.push(req.url ?? '');
-      if (req.url === '/v9.9.9/cosign-linux-amd64') return void res.writeHead(200).end(real);
-      if (req.url === '/v9.9.9/cosign_checksums.txt')
-        return void res.writeHead(200).end(`${tamper ? 'f'.repeat(64) : sha(real)}  cosign-linux-amd64\n`);
+      if (/^\/v[0-9.]+\/cosign-linux-amd64$/.test(req.url ?? '')) return void res.writeHead(200).end(real);
+      if (/^\/v[0-9.]+\/cosign_checksums.txt$/.test(req.url ?? ''))
+        return void res.writeHead(200).end(`${sha(real)}  cosign-linux-amd64\n`);
       res.writeHead(404).end();
     });
     await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
@@ -194,28 +195,74 @@ describe('cosign-version: download from a loopback stand-in for the release host
   afterAll(async () => {
     await new Promise<void>(r => server.close(() => r()));
   });
-  const inputs = (repo: string): Record<string, string> => ({
+  // 9.9.9 is in no table: its SHA-256 comes from the workflow (cosign-sha256), as for any unlisted release
+  const inputs = (repo: string, extra: Record<string, string> = {}): Record<string, string> => ({
     ...base(repo),
     platforms: 'linux/amd64',
     'cosign-key': keys.key,
     'cosign-password': KEY_PASSWORD,
     'cosign-version': '9.9.9',
-    'cosign-release-url': url
+    'cosign-sha256': sha(real),
+    'cosign-release-url': url,
+    ...extra
   });
 
-  test('a cosign whose checksum does not match is refused before the build', async () => {
-    tamper = true;
+  test('a listed release whose bytes differ from the SHA-256 embedded in the step is refused before the build, whatever the mirror publishes', async () => {
+    requests.length = 0;
+    const repo = uniqueRepo('cosign-table');
+    const run = await runAction({
+      event: tagEvent('v1.0.0'),
+      env: {RUNNER_TOOL_CACHE: fs.mkdtempSync(path.join(os.tmpdir(), 'pi-tc-'))},
+      inputs: inputs(repo, {'cosign-version': '2.5.0', 'cosign-sha256': ''})
+    });
+    expect(run.main.exitCode).toBe(1);
+    expect(builds(run.main.stdout)).toBe(0);
+    const errors = errorLines(run.main.stdout).join('\n');
+    expect(errors).toContain('cosign-linux-amd64 2.5.0 from http://127.0.0.1');
+    expect(errors).toContain(
+      "does not match its SHA-256 in the step's table (want 1f6c194dd0891eb345b436bb71ff9f996768355f5e0ce02dde88567029ac2188"
+    );
+    // the mirror's own checksums file is never asked for
+    expect(requests).toEqual(['/v2.5.0/cosign-linux-amd64']);
+    expect(await listTags(reg, repo)).toEqual([]);
+  });
+
+  test('a cosign on PATH older than the minimum is not run with the key: the pinned release is fetched instead (and checked)', async () => {
+    requests.length = 0;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pi-old-cosign-'));
+    const marker = path.join(dir, 'ran-with-key');
+    fs.writeFileSync(
+      path.join(dir, 'cosign'),
+      `#!/bin/sh\nif [ "$1" = version ]; then echo '{"gitVersion": "v2.2.0"}'; exit 0; fi\nenv > ${marker}\nexit 0\n`,
+      {mode: 0o755}
+    );
+    const repo = uniqueRepo('cosign-old');
+    const run = await runAction({
+      event: tagEvent('v1.0.0'),
+      env: {RUNNER_TOOL_CACHE: fs.mkdtempSync(path.join(os.tmpdir(), 'pi-tc-')), PATH: `${dir}:${process.env.PATH}`},
+      inputs: inputs(repo, {'cosign-version': '', 'cosign-sha256': ''})
+    });
+    expect(run.main.exitCode).toBe(1);
+    // the stand-in serves this machine's cosign as 2.5.0: not the release's bytes, so it is refused too
+    expect(errorLines(run.main.stdout).join('\n')).toMatch(
+      /cosign-linux-amd64 2\.5\.0 from http:\/\/127\.0\.0\.1:\d+ does not match its SHA-256 in the step's table/
+    );
+    expect(requests).toEqual(['/v2.5.0/cosign-linux-amd64']);
+    expect(fs.existsSync(marker)).toBe(false);
+    expect(builds(run.main.stdout)).toBe(0);
+  });
+
+  test('an unlisted release with a wrong cosign-sha256 is refused before the build', async () => {
     const repo = uniqueRepo('cosign-tampered');
     const run = await runAction({
       event: tagEvent('v1.0.0'),
       env: {RUNNER_TOOL_CACHE: fs.mkdtempSync(path.join(os.tmpdir(), 'pi-tc-'))},
-      inputs: inputs(repo)
+      inputs: inputs(repo, {'cosign-sha256': 'f'.repeat(64)})
     });
-    tamper = false;
     expect(run.main.exitCode).toBe(1);
     expect(builds(run.main.stdout)).toBe(0);
     expect(errorLines(run.main.stdout).join('\n')).toContain('cosign-linux-amd64 9.9.9 from http://127.0.0.1');
-    expect(errorLines(run.main.stdout).join('\n')).toContain('does not match its published SHA-256');
+    expect(errorLines(run.main.stdout).join('\n')).toContain('does not match its SHA-256 in cosign-sha256');
     expect(await listTags(reg, repo)).toEqual([]);
   });
 
@@ -228,13 +275,13 @@ describe('cosign-version: download from a loopback stand-in for the release host
     });
     expect(errorLines(first.main.stdout)).toEqual([]);
     expect(first.main.stdout).toMatch(
-      /sign: cosign 9\.9\.9 downloaded from http:\/\/127\.0\.0\.1:\d+, SHA-256 checked \(cosign on PATH is a development build, not 9\.9\.9\)/
+      /sign: cosign 9\.9\.9 downloaded from http:\/\/127\.0\.0\.1:\d+, SHA-256 checked against cosign-sha256 \(cosign on PATH is a development build, not 9\.9\.9\)/
     );
     expect(first.main.stdout).toMatch(/signed and verified /);
     expect(
       fs.statSync(path.join(toolCache, 'publish-image-cosign', '9.9.9', 'amd64', 'cosign')).mode & 0o111
     ).toBeTruthy();
-    expect(requests.sort()).toEqual(['/v9.9.9/cosign-linux-amd64', '/v9.9.9/cosign_checksums.txt']);
+    expect(requests).toEqual(['/v9.9.9/cosign-linux-amd64']);
     requests.length = 0;
     const second = await runAction({
       event: tagEvent('v1.0.1'),
@@ -242,9 +289,11 @@ describe('cosign-version: download from a loopback stand-in for the release host
       inputs: inputs(uniqueRepo('cosign-dl2'))
     });
     expect(second.main.exitCode).toBe(0);
-    expect(second.main.stdout).toContain('sign: cosign 9.9.9 from the tool cache, SHA-256 checked');
-    // only the small checksums file: the cached binary is checked before it runs, not downloaded again
-    expect(requests).toEqual(['/v9.9.9/cosign_checksums.txt']);
+    expect(second.main.stdout).toContain(
+      'sign: cosign 9.9.9 from the tool cache, SHA-256 checked against cosign-sha256'
+    );
+    // nothing downloaded: the cached binary is checked against the SHA-256 the step has before it runs
+    expect(requests).toEqual([]);
   });
 
   test('a cosign replaced in the tool cache is refused, removed and never run (it would get the key)', async () => {
@@ -255,7 +304,7 @@ describe('cosign-version: download from a loopback stand-in for the release host
     const run = await runAction({event: tagEvent('v1.0.2'), env: {RUNNER_TOOL_CACHE: toolCache}, inputs: inputs(repo)});
     expect(run.main.exitCode).toBe(1);
     expect(errorLines(run.main.stdout).join('\n')).toMatch(
-      /cosign-version: the cosign 9\.9\.9 in the tool cache \(.*\) does not match its published SHA-256 .*it was removed and not run/
+      /cosign-version: the cosign 9\.9\.9 in the tool cache \(.*\) does not match its SHA-256 in cosign-sha256 .*it was removed and not run/
     );
     expect(fs.existsSync(marker)).toBe(false);
     expect(fs.existsSync(bin)).toBe(false);

@@ -122,6 +122,8 @@ export interface Inputs {
   /** '' = cosign on PATH; a version or range */
   cosignVersion: string;
   cosignReleaseUrl: string;
+  /** SHA-256 of a cosign release the step's table does not list ('' = the table's) */
+  cosignSha256: string;
 
   dryRun: boolean;
   /**
@@ -306,6 +308,7 @@ export function parseConfig(raw: RawInputs): Config {
     rekorUrl: readInput(raw, 'rekor-url'),
     cosignVersion: readInput(raw, 'cosign-version'),
     cosignReleaseUrl: readInput(raw, 'cosign-release-url'),
+    cosignSha256: readInput(raw, 'cosign-sha256').toLowerCase(),
 
     dryRun: bool('dry-run', false),
     mode: check(() => readChoice(raw, 'mode', MODES, 'publish'), 'publish'),
@@ -396,6 +399,16 @@ export function parseConfig(raw: RawInputs): Config {
         `cosign-release-url: "${inputs.cosignReleaseUrl}" is not an https URL; the binary that gets the signing key is downloaded over https only (plain http only from a loopback mirror)`
       );
   }
+  if (inputs.cosignSha256 && !/^[0-9a-f]{64}$/.test(inputs.cosignSha256))
+    fail(
+      'cosign-sha256',
+      `cosign-sha256: "${inputs.cosignSha256}" is not a SHA-256 (64 hex digits); copy the line for cosign-linux-<arch> from the release's cosign_checksums.txt`
+    );
+  if (inputs.cosignSha256 && !inputs.cosignVersion)
+    fail(
+      'cosign-sha256',
+      'cosign-sha256: given without cosign-version; name the release it is the checksum of (cosign-version: 2.6.1)'
+    );
   for (const sev of inputs.scanSeverity)
     if (!(SEVERITIES as readonly string[]).includes(sev))
       fail(

@@ -290,7 +290,13 @@ export const INPUTS: readonly InputSpec[] = [
     "name": "cosign-version",
     "default": "",
     "kind": "string",
-    "description": "cosign to sign with: empty (default) uses cosign on PATH; a version (2.5.0) or range (^2.4) uses cosign on PATH when it satisfies it, else downloads that release (the pinned 2.5.0 for a range), checks its published SHA-256, and keeps it in the tool cache and the Actions cache."
+    "description": "cosign to sign with: empty (default) uses cosign on PATH when it is 2.4.2 or later, else downloads the pinned 2.5.0; a version (3.0.6) or range (^2.5) uses cosign on PATH when it satisfies it, else downloads that release (for a range: the newest the step lists that satisfies it). A download, and every cached copy before it runs, must match the SHA-256 embedded in the step for that release (or `cosign-sha256`); it is kept in the tool cache and the Actions cache. cosign 2 and 3 are both supported (flags chosen by version)."
+  },
+  {
+    "name": "cosign-sha256",
+    "default": "",
+    "kind": "string",
+    "description": "SHA-256 of `cosign-linux-<arch>` for a `cosign-version` the step does not list (copy it from the release's cosign_checksums.txt). Not needed, and refused if different, for a listed release."
   },
   {
     "name": "cosign-release-url",

@@ -37,9 +37,11 @@ export function describePlan(p: Plan): string[] {
             ]
           }
         : r.options;
-      out.push(
-        `sign: cosign ${signArgs(`${r.image}@<digest>`, leg).join(' ')}${p.sign.platforms && !p.stage ? ' (and each platform digest)' : ''}`
-      );
+      const v2 = signArgs(`${r.image}@<digest>`, leg).join(' ');
+      const v3 = signArgs(`${r.image}@<digest>`, {...leg, generation: 3}).join(' ');
+      const each = p.sign.platforms && !p.stage ? ' (and each platform digest)' : '';
+      out.push(`sign: cosign ${v2}${each}`);
+      if (v3 !== v2) out.push(`sign: with cosign 3: cosign ${v3}${each}`);
     }
   if (p.gate)
     for (const t of p.targets) {

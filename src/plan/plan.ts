@@ -81,6 +81,7 @@ function signPlan(
     }),
     cosignVersion: c.cosignVersion,
     cosignReleaseUrl: c.cosignReleaseUrl,
+    cosignSha256: c.cosignSha256,
     identity
   };
 }

@@ -3,7 +3,7 @@
  * tags go and why each other one stays. Nothing here talks to a registry (run/prune.ts does).
  *
  * Rules, in order:
- * - cosign's own tags (`sha256-<hex>.sig|.att|.sbom`) are never candidates: they go with the digest they belong to;
+ * - cosign's own tags (`sha256-<hex>.sig|.att|.sbom`, and cosign 3's referrers tag `sha256-<hex>`) are never candidates: they go with the digest they belong to;
  * - a tag not matched by prune-match stays;
  * - the newest prune-keep matching tags stay (newest by `created`; equal or unknown times by the registry's order,
  *   the later-listed one counting as newer);
@@ -40,7 +40,9 @@ export interface PrunePlan {
   digests: string[];
 }
 
-const COSIGN_TAG = /^sha256-([0-9a-f]{64})\.(sig|att|sbom)$/;
+// cosign 2's tags, and the referrers tag schema (a bare `sha256-<hex>` index) where cosign 3 keeps its bundles on a
+// registry without the Referrers API
+const COSIGN_TAG = /^sha256-([0-9a-f]{64})(\.(sig|att|sbom))?$/;
 
 /** The image digest a cosign signature/attestation/SBOM tag belongs to, or undefined for any other tag. */
 export function cosignSubject(tag: string): string | undefined {

@@ -94,6 +94,8 @@ export interface SignPlan {
   /** cosign-version as given ('' = cosign on PATH); a range is met by PATH's cosign or the pinned release */
   cosignVersion: string;
   cosignReleaseUrl: string;
+  /** cosign-sha256 (for a release the step does not list) */
+  cosignSha256: string;
   /** keyless: where the identity token is had, and the file it is written to */
   identity: 'github-oidc' | 'env-token' | 'none';
 }

@@ -265,6 +265,26 @@ export class RegistryClient {
     return tags;
   }
 
+  /**
+   * The OCI referrers of a digest (cosign 3 keeps its Sigstore bundles so): the Referrers API
+   * (`/referrers/<digest>`), or, on a registry without it (Distribution 2.8 answers 404), the referrers tag schema
+   * (an index tagged `sha256-<hex>`) that clients write there instead. [] when there are none.
+   */
+  async referrers(repo: Repository, digest: string): Promise<(IndexEntry & {artifactType?: string})[]> {
+    type Entries = {manifests?: (IndexEntry & {artifactType?: string})[]};
+    const res = await this.call(repo, 'GET', `/referrers/${digest}`, {
+      headers: {accept: 'application/vnd.oci.image.index.v1+json'},
+      ok: [404],
+      what: `GET ${repo.registry}/${repo.path} referrers of ${digest}`
+    });
+    const ctype = (res.headers['content-type'] ?? '').split(';')[0] ?? '';
+    if (res.status === 200 && ctype === 'application/vnd.oci.image.index.v1+json')
+      return (JSON.parse(res.body.toString('utf8')) as Entries).manifests ?? [];
+    const tagged = await this.getManifest(repo, digest.replace(':', '-'));
+    if (!tagged || !INDEX_TYPES.has(tagged.mediaType)) return [];
+    return (JSON.parse(tagged.body.toString('utf8')) as Entries).manifests ?? [];
+  }
+
   /** Deletes a manifest by digest (and so every tag on it); false when the registry does not allow deletes. */
   async deleteManifest(repo: Repository, digest: string): Promise<boolean> {
     const {status} = await this.deleteManifestStatus(repo, digest);

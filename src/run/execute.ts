@@ -49,6 +49,8 @@ export async function phase<T>(host: Host, timings: Timings, name: string, fn: (
 
 interface Signer {
   bin: string;
+  /** which flags this cosign takes */
+  generation: cosign.CosignGeneration;
   /** key mode: the public key that verifies */
   publicKey: string;
   /** keyless: the identity and issuer the certificate must carry */
@@ -270,6 +272,7 @@ export async function execute(plan: Plan, {host, runner, env, signal}: Deps, tim
               const o: cosign.SignOptions = {
                 ...r.options,
                 ...sgn.identity,
+                generation: sgn.generation,
                 annotations: [...(r.options.annotations ?? []), ...legSignatureAnnotations(runName, legPlatform)]
               };
               const ref = `${r.image}@${st.digest}`;
@@ -318,14 +321,14 @@ export async function execute(plan: Plan, {host, runner, env, signal}: Deps, tim
         // once per repository; repositories in parallel (each is its own cosign process)
         const done = await Promise.all(
           sp.repos.map(async r => {
-            const o: cosign.SignOptions = {...r.options, ...signer.identity};
+            const o: cosign.SignOptions = {...r.options, ...signer.identity, generation: signer.generation};
             const out: [string, string, string][] = [];
             for (const digest of digests) {
               const ref = `${r.image}@${digest}`;
               await cosign.sign(runner, signer.bin, ref, o, cosignEnv);
               await cosign.verify(runner, signer.bin, ref, o, {...toolEnv, COSIGN_PUBLIC_KEY: signer.publicKey});
               host.info(`signed and verified ${ref}`);
-              out.push([ref, `${r.image}:${digest.replace(':', '-')}.sig`, cosign.verifyCommand(ref, o)]);
+              out.push([ref, await signatureOf(r.image, digest, signer.generation), cosign.verifyCommand(ref, o)]);
             }
             return out;
           })
@@ -398,6 +401,7 @@ export async function execute(plan: Plan, {host, runner, env, signal}: Deps, tim
       const o: cosign.SignOptions = {
         ...first.options,
         ...signer.identity,
+        generation: signer.generation,
         annotations: legSignatureAnnotations(runName, leg.platform)
       };
       const ref = `${first.image}@${leg.digest}`;
@@ -422,6 +426,20 @@ export async function execute(plan: Plan, {host, runner, env, signal}: Deps, tim
       if (m) return {ref: `${t.image}:${version}`, digest: m.digest};
     }
     return undefined;
+  }
+
+  /**
+   * Where a signature landed, for the outputs and the summary: cosign 2's `sha256-<hex>.sig` tag, or cosign 3's
+   * Sigstore bundle, an OCI referrer of the digest (found through the Referrers API or the referrers tag schema).
+   */
+  async function signatureOf(image: string, digest: string, generation: cosign.CosignGeneration): Promise<string> {
+    if (generation === 2) return `${image}:${digest.replace(':', '-')}.sig`;
+    const t = plan.targets.find(x => x.image === image);
+    const found = t ? await client.referrers(t.repo, digest).catch(() => []) : [];
+    const bundle = found.find(e => /sigstore\.bundle/.test(e.artifactType ?? ''));
+    return bundle
+      ? `${image}@${bundle.digest} (Sigstore bundle, ${bundle.artifactType}, referrer of ${digest})`
+      : `${image}: a Sigstore bundle referring to ${digest}`;
   }
 
   /** Logins, push rights, the signer: everything that can be refused, before the build. */
@@ -475,7 +493,13 @@ export async function execute(plan: Plan, {host, runner, env, signal}: Deps, tim
   async function prepareSigner(): Promise<Signer> {
     const sp = plan.sign;
     if (!sp) throw new Error('no signing in the plan');
-    const chosen = await chooseCosign({requested: sp.cosignVersion, releaseUrl: sp.cosignReleaseUrl, env, runner});
+    const chosen = await chooseCosign({
+      requested: sp.cosignVersion,
+      releaseUrl: sp.cosignReleaseUrl,
+      sha256: sp.cosignSha256,
+      env,
+      runner
+    });
     host.info(`sign: ${chosen.how}`);
     if (sp.mode === 'key') {
       const keyUri = sp.options.keyUri;
@@ -490,7 +514,7 @@ export async function execute(plan: Plan, {host, runner, env, signal}: Deps, tim
         keyUri
       );
       host.info(keyUri ? `sign: key: ${keyUri} answers` : 'sign: key: cosign-key opens with cosign-password');
-      return {bin: chosen.path, publicKey: pem};
+      return {bin: chosen.path, generation: chosen.generation, publicKey: pem};
     }
     const id = await identityToken(sp.identity, env);
     host.mask(id.token);
@@ -498,6 +522,7 @@ export async function execute(plan: Plan, {host, runner, env, signal}: Deps, tim
     host.info(`sign: keyless, as ${id.identity} (issuer ${id.issuer})`);
     return {
       bin: chosen.path,
+      generation: chosen.generation,
       publicKey: '',
       identity: {certificateIdentity: id.identity, certificateOidcIssuer: id.issuer}
     };

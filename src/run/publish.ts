@@ -5,6 +5,7 @@
  * tag pointed at it (one PUT per tag). Finally every tag is read back and must resolve to the digest.
  */
 import * as fs from 'node:fs';
+import {cosignSubject} from '../plan/prune';
 import {Target} from '../plan/types';
 import {blobPath, LayoutImage} from '../oci-layout';
 import {IndexEntry, Manifest, platformString, RegistryClient, RegistryError} from '../registry';
@@ -398,7 +399,7 @@ async function rollback(
     const ours = new Set(left.map(m => m.tag));
     let others: string[] = [];
     try {
-      const tags = (await client.listTags(repo)).filter(t => !ours.has(t) && !/\.(sig|att|sbom)$/.test(t));
+      const tags = (await client.listTags(repo)).filter(t => !ours.has(t) && !cosignSubject(t));
       const heads = await Promise.all(tags.map(t => client.getManifest(repo, t, 'HEAD')));
       others = tags.filter((_, i) => heads[i]?.digest === digest);
     } catch (e) {

@@ -70,7 +70,7 @@ test('parsed parts are in the config: registry-auth entries, insecure hosts, run
     entries: ['ghcr.io'],
     insecure: ['registry.local:5000'],
     runners: {'linux/arm64': 'ubuntu-24.04-arm'},
-    cosign: '2.5.0'
+    cosign: '2.6.0'
   });
 });
 
@@ -134,4 +134,15 @@ test.each<[string, string[]]>([
   ['mirror.example.com', [expect.stringMatching(/^cosign-release-url: "mirror.example.com" is not an https URL/)]]
 ])('cosign-release-url %j', (url, errors) => {
   expect(errorsOf({'cosign-release-url': url})).toEqual(errors);
+});
+
+test.each<[Record<string, string>, (string | RegExp)[]]>([
+  [{'cosign-version': '2.6.1', 'cosign-sha256': 'AB'.repeat(32)}, []],
+  [{'cosign-version': '2.6.1', 'cosign-sha256': 'abc'}, [/^cosign-sha256: "abc" is not a SHA-256 \(64 hex digits\)/]],
+  [{'cosign-sha256': 'ab'.repeat(32)}, [/^cosign-sha256: given without cosign-version/]],
+  [{'cosign-version': '2.1.0'}, [/^cosign-version: 2\.1\.0 is older than 2\.4\.2, the oldest cosign the step runs/]]
+])('cosign-sha256 and cosign-version %j', (raw, errors) => {
+  const got = errorsOf(raw);
+  expect(got).toHaveLength(errors.length);
+  errors.forEach((e, i) => expect(got[i]).toMatch(e));
 });

@@ -109,6 +109,7 @@ test.each<[string, string | undefined]>([
   [`sha256-${hex('a')}.sig`, dg('a')],
   [`sha256-${hex('a')}.att`, dg('a')],
   [`sha256-${hex('a')}.sbom`, dg('a')],
+  [`sha256-${hex('a')}`, dg('a')],
   [`sha256-${hex('a')}.foo`, undefined],
   ['sha256-abc.sig', undefined],
   ['sha-abc', undefined]

@@ -260,6 +260,41 @@ describe('RegistryClient against a fake registry', () => {
     });
   });
 
+  describe('referrers (cosign 3 bundles)', () => {
+    const BUNDLE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
+    const subject = `sha256:${'a'.repeat(64)}`;
+    const entry = {mediaType: OCI_MANIFEST, digest: `sha256:${'b'.repeat(64)}`, size: 9, artifactType: BUNDLE};
+    test.each<[string, (path: string) => {status: number; headers?: Record<string, string>; body?: object}]>([
+      [
+        'the Referrers API',
+        p =>
+          p === `/v2/team/app/referrers/${subject}`
+            ? {status: 200, headers: {'content-type': OCI_INDEX}, body: {schemaVersion: 2, manifests: [entry]}}
+            : {status: 404, body: errorBody('MANIFEST_UNKNOWN')}
+      ],
+      [
+        'no API (404): the referrers tag schema sha256-<hex>',
+        p =>
+          p === `/v2/team/app/manifests/sha256-${'a'.repeat(64)}`
+            ? {status: 200, headers: {'content-type': OCI_INDEX}, body: {schemaVersion: 2, manifests: [entry]}}
+            : {status: 404, body: errorBody('NAME_UNKNOWN')}
+      ]
+    ])('%s', async (_n, route) => {
+      const srv = track(await TestServer.start(req => (req.path === '/v2/' ? {status: 200} : route(req.path))));
+      const got = await client().referrers({registry: srv.host, path: 'team/app'}, subject);
+      expect(got).toEqual([entry]);
+    });
+
+    test('none at all: []', async () => {
+      const srv = track(
+        await TestServer.start(req =>
+          req.path === '/v2/' ? {status: 200} : {status: 404, body: errorBody('MANIFEST_UNKNOWN')}
+        )
+      );
+      await expect(client().referrers({registry: srv.host, path: 'team/app'}, subject)).resolves.toEqual([]);
+    });
+  });
+
   describe('Bearer tokens through the client', () => {
     test('a token per scope set, cached: a second pull sends it up front', async () => {
       const tokens = await tokenServer();

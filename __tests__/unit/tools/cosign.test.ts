@@ -77,6 +77,52 @@ test.each<[string, SignOptions, string[]]>([
   expect(signArgs(REF, o)).toEqual(expected);
 });
 
+// cosign 3: the signing config (from Sigstore's TUF) stays on when it can; --tlog-upload only where it is turned off
+const v3 = (o: SignOptions): SignOptions => ({...o, generation: 3});
+test.each<[string, SignOptions, string[]]>([
+  ['key, public Sigstore: no tlog flag at all', v3(key), ['sign', '--yes', '--key', 'env://COSIGN_PRIVATE_KEY', REF]],
+  [
+    'key without tlog: the signing config off, then --tlog-upload=false',
+    v3({...key, tlogUpload: false, plainHttp: true}),
+    [
+      'sign',
+      '--yes',
+      '--key',
+      'env://COSIGN_PRIVATE_KEY',
+      '--use-signing-config=false',
+      '--tlog-upload=false',
+      '--allow-insecure-registry',
+      '--allow-http-registry',
+      REF
+    ]
+  ],
+  ['keyless, public Sigstore', v3(keyless), ['sign', '--yes', '--identity-token', '/w/oidc-token', REF]],
+  [
+    'keyless with a private Sigstore: service URLs need the signing config off',
+    v3({...keyless, fulcioUrl: 'https://fulcio.internal', rekorUrl: 'https://rekor.internal'}),
+    [
+      'sign',
+      '--yes',
+      '--identity-token',
+      '/w/oidc-token',
+      '--fulcio-url',
+      'https://fulcio.internal',
+      '--use-signing-config=false',
+      '--rekor-url',
+      'https://rekor.internal',
+      REF
+    ]
+  ],
+  [
+    'a registry CA and annotations are the same as for cosign 2',
+    v3({...key, caFile: '/t/ca.crt', annotations: ['a=b']}),
+    ['sign', '--yes', '--key', 'env://COSIGN_PRIVATE_KEY', '-a', 'a=b', '--registry-cacert', '/t/ca.crt', REF]
+  ]
+])('signArgs, cosign 3: %s', (_n, o, expected) => {
+  expect(signArgs(REF, o)).toEqual(expected);
+  expect(signArgs(REF, o)).not.toContain('--tlog-upload=true');
+});
+
 test.each<[string, SignOptions, string[]]>([
   ['key', key, ['verify', '--key', 'env://COSIGN_PUBLIC_KEY', REF]],
   [
@@ -98,6 +144,8 @@ test.each<[string, SignOptions, string[]]>([
   ]
 ])('verifyArgs: %s', (_n, o, expected) => {
   expect(verifyArgs(REF, o)).toEqual(expected);
+  // cosign 3 verifies with the same flags (it reads bundles by default)
+  expect(verifyArgs(REF, v3(o))).toEqual(expected);
 });
 
 test('verifyCommand is ready to paste with cosign.pub', () => {

@@ -8,6 +8,14 @@ import {Runner} from '../exec';
 
 export type SignMode = 'key' | 'keyless';
 
+/**
+ * Which flags a cosign takes. 2: `--tlog-upload=<bool>`, signatures as `sha256-<hex>.sig` tags. 3: a signing
+ * config (service URLs from Sigstore's TUF) and Sigstore bundles stored as OCI referrers by default; `--tlog-upload`
+ * is deprecated and refused next to that signing config, so it goes only with `--use-signing-config=false`, which
+ * also lets `--fulcio-url`/`--rekor-url` name a private instance.
+ */
+export type CosignGeneration = 2 | 3;
+
 /** A KMS or Vault key reference, passed to cosign as is (it names a key, it is not one). */
 export function isKeyUri(key: string): boolean {
   return /^(awskms|gcpkms|azurekms|hashivault|k8s|pkcs11):\/\//.test(key.trim());
@@ -36,6 +44,8 @@ export interface SignOptions {
   /** keyless verification: the certificate identity and issuer expected */
   certificateIdentity?: string;
   certificateOidcIssuer?: string;
+  /** the flags of this cosign generation (default 2); set at run time from the cosign chosen */
+  generation?: CosignGeneration;
 }
 
 /** DOCKER_CONFIG, COSIGN_PRIVATE_KEY, COSIGN_PASSWORD and the rest of the tools' environment. */
@@ -52,6 +62,13 @@ function annotationFlags(o: SignOptions): string[] {
   return (o.annotations ?? []).flatMap(a => ['-a', a]);
 }
 
+/** cosign 3: the signing config stays on unless the run needs what it refuses (no tlog, private service URLs). */
+function tlogFlags(o: SignOptions): string[] {
+  if (o.generation !== 3) return [`--tlog-upload=${o.tlogUpload}`];
+  if (o.tlogUpload && !o.fulcioUrl && !o.rekorUrl) return [];
+  return ['--use-signing-config=false', ...(o.tlogUpload ? [] : ['--tlog-upload=false'])];
+}
+
 export function signArgs(ref: string, o: SignOptions): string[] {
   const who =
     o.mode === 'key'
@@ -61,7 +78,7 @@ export function signArgs(ref: string, o: SignOptions): string[] {
     'sign',
     '--yes',
     ...who,
-    `--tlog-upload=${o.tlogUpload}`,
+    ...tlogFlags(o),
     ...(o.rekorUrl ? ['--rekor-url', o.rekorUrl] : []),
     ...annotationFlags(o),
     ...registryFlags(o),
