@@ -98,7 +98,7 @@ export const INPUTS: readonly InputSpec[] = [
     "name": "logout",
     "default": "true",
     "kind": "boolean",
-    "description": "Log out and remove the step's Docker config afterwards. `false` keeps it (DOCKER_CONFIG is exported) for later steps."
+    "description": "Log out and remove the step's Docker config afterwards, and remove the daemon CA files the step installed for `ca-cert` registries (`/etc/docker/certs.d/<host:port>/publish-image-<hash>.crt`). `false` keeps both for later steps (DOCKER_CONFIG is exported): the daemon then trusts that CA for that registry system-wide until the runner is discarded, so prefer it on ephemeral runners only."
   },
   {
     "name": "context",
