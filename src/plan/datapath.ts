@@ -8,6 +8,9 @@
  *   STAGING_TAG, reused by every run (at most one extra tag exists). The step then points the real tags at the
  *   digest and tries to delete the staging tag (registries that delete by tag, OCI distribution 1.1); where the
  *   registry cannot (Distribution 2.8 answers 400), the tag is kept and never reported, pruned or counted as a tag.
+ *   The engine also stores the image under that name and pushes it again by that name: two runs pushing the same
+ *   repository at once on one engine share it. Build legs (mode build, often run side by side) therefore take the
+ *   export-and-upload path on the docker driver.
  * - other drivers (docker-container, remote, kubernetes, cloud): push by digest, no tag at all.
  * - the step's own upload: a target the builder cannot reach: a CA given in ca-cert that a non-docker builder does
  *   not have, plain HTTP to a non-loopback host allowed by insecure-registries (the step's setting, not the
@@ -46,7 +49,8 @@ export function choosePaths(
   targets: readonly Target[],
   logins: readonly LoginPlan[],
   insecure: readonly string[],
-  driver: Driver
+  driver: Driver,
+  o: {leg?: boolean} = {}
 ): PushDecision {
   const docker = driver === 'docker';
   const seen = new Set<string>();
@@ -59,7 +63,11 @@ export function choosePaths(
     const login = logins.find(l => l.registry === registry);
     const loopback = isLoopbackHost(registry);
     let reason = '';
-    if (login?.caFile && !docker) reason = `ca-cert: this step trusts ${registry}'s CA, the ${driver} builder does not`;
+    if (o.leg && docker)
+      reason =
+        "mode build on the docker driver: legs sharing one engine would share the staging tag's local image name (the engine pushes by that name), so the step pushes the leg by digest";
+    else if (login?.caFile && !docker)
+      reason = `ca-cert: this step trusts ${registry}'s CA, the ${driver} builder does not`;
     else if (!loopback && insecure.some(h => h === registry || h === host))
       reason = `insecure-registries: plain HTTP to ${registry} is this step's setting, not the builder's`;
     else if (loopback && !docker)

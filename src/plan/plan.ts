@@ -283,7 +283,7 @@ export function plan({config: c, ctx, meta, id, metaEnv = {}}: PlanInput): Plan 
       iidFile: path.join(workDir, 'iid.txt')
     };
     if (pushing) {
-      const decision = choosePaths(targets, logins, c.insecureHosts, 'docker');
+      const decision = choosePaths(targets, logins, c.insecureHosts, 'docker', {leg: c.mode === 'build'});
       out.push = {layout, decision, assumedDriver: true};
       const planned = withPushDecision(bp, decision, layout);
       out.build = {plan: planned, argv: buildArgs(planned)};

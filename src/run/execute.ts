@@ -185,7 +185,7 @@ export async function execute(plan: Plan, {host, runner, env, signal}: Deps, tim
       let d: PushDecision | undefined;
       if (plan.push && builder) {
         host.info(`builder ${builder.name}: driver ${builder.driver}, image store ${builder.store}`);
-        d = choosePaths(plan.targets, plan.logins, plan.insecure, builder.driver);
+        d = choosePaths(plan.targets, plan.logins, plan.insecure, builder.driver, {leg: !!plan.stage});
         for (const line of describePaths(d)) host.info(line);
       }
       if (plan.build) {

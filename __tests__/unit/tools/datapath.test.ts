@@ -120,6 +120,15 @@ describe('which path each target takes', () => {
     expect(describePaths(d)).toHaveLength(targets.length);
   });
 
+  test.each([
+    ['docker', 'upload', true],
+    ['docker-container', 'builder', false]
+  ])('a build leg on the %s driver: %s', (driver, via, exportLayout) => {
+    const d = choosePaths([ghcr], [], [], driver, {leg: true});
+    expect(d.paths.map(p => p.via)).toEqual([via]);
+    expect(d.exportLayout).toBe(exportLayout);
+  });
+
   test('an image listed twice is one path', () => {
     expect(choosePaths([ghcr, ghcr], [], [], 'docker').paths).toHaveLength(1);
   });
@@ -222,7 +231,9 @@ describe('a builder push failure worth another try', () => {
     'ERROR: failed to solve: failed to push 127.0.0.1:40123/o/app:publish-image-staging: unexpected status from PUT request to http://127.0.0.1:40123/v2/o/app/manifests/publish-image-staging: 500 Internal Server Error',
     'ERROR: failed to solve: failed to push ghcr.io/o/app: failed to copy: failed to do request: Put "https://ghcr.io/v2/o/app/blobs/uploads/x": read tcp 10.0.0.1:5555->140.82.1.1:443: read: connection reset by peer',
     'ERROR: failed to solve: failed to push r/o/app: unexpected status from HEAD request to https://r/v2/o/app/blobs/sha256:aa: 429 Too Many Requests',
-    'ERROR: failed to solve: failed to push r/o/app: unexpected status from PUT request to https://r/v2/o/app/manifests/x: 503 Service Unavailable'
+    'ERROR: failed to solve: failed to push r/o/app: unexpected status from PUT request to https://r/v2/o/app/manifests/x: 503 Service Unavailable',
+    // Distribution's MANIFEST_BLOB_UNKNOWN during a parallel blob link, as buildx 0.13.1 reports it
+    'ERROR: failed to solve: failed to push 127.0.0.1:40351/e2e/a:publish-image-staging: failed commit on ref "manifest-sha256:4fe4": unexpected status from PUT request to http://127.0.0.1:40351/v2/e2e/a/manifests/sha256:4fe4: 400 Bad Request'
   ])('transient: %s', out => {
     expect(isTransientPushFailure(out)).toBe(true);
   });
@@ -230,7 +241,8 @@ describe('a builder push failure worth another try', () => {
     'ERROR: failed to solve: failed to push r/o/app: unexpected status from HEAD request to https://r/v2/o/app/blobs/sha256:aa: 401 Unauthorized',
     'ERROR: failed to solve: failed to push ghcr.io/o/app: denied: requested access to the resource is denied',
     'ERROR: failed to solve: process "/bin/sh -c make" did not complete successfully: exit code: 2',
-    'ERROR: failed to solve: failed to push r/o/app: unexpected status from PUT request to https://r/v2/o/app/manifests/x: 501 Not Implemented'
+    'ERROR: failed to solve: failed to push r/o/app: unexpected status from PUT request to https://r/v2/o/app/manifests/x: 501 Not Implemented',
+    'ERROR: failed to solve: failed to push r/o/app: unexpected status from POST request to https://r/v2/o/app/blobs/uploads/: 400 Bad Request'
   ])('not transient: %s', out => {
     expect(isTransientPushFailure(out)).toBe(false);
   });

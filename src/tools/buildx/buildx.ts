@@ -217,10 +217,14 @@ export function isCacheExportFailure(output: string): boolean {
 
 /**
  * A push by BuildKit that failed on a registry error worth another try: a 5xx (not 501/505), 429, 408, a reset or
- * closed connection, a timeout. Denials (401/403), unknown names and build errors are not.
+ * closed connection, a timeout, and a 400 to a manifest PUT (Distribution's filesystem storage answers
+ * MANIFEST_BLOB_UNKNOWN while a parallel push, another matrix leg, relinks a shared blob; BuildKit's manifests are
+ * well formed, so a 400 of its own making fails again the same way, the build cached). Denials (401/403), unknown
+ * names and build errors are not.
  */
 export function isTransientPushFailure(output: string): boolean {
   if (REGISTRY_DENIAL.test(output)) return false;
+  if (/unexpected status from PUT request to \S+\/manifests\/\S+: 400 Bad Request/.test(output)) return true;
   if (!/push|export|upload|manifest|blob|registry|\/v2\//i.test(output)) return false;
   return /\b(500 Internal Server Error|502 Bad Gateway|503 Service Unavailable|504 Gateway Timeout|429 Too Many Requests|408 Request Timeout)\b|unexpected status(?: code)?:? (5(?!01|05)\d\d|429|408)\b|status (5(?!01|05)\d\d|429|408)\b|connection reset by peer|broken pipe|unexpected EOF|\bEOF\b|i\/o timeout|TLS handshake timeout|context deadline exceeded|server closed idle connection/i.test(
     output
@@ -267,13 +271,15 @@ export async function runBuild(
   if (res.exitCode !== 0) {
     const output = res.stderr + res.stdout;
     const {step} = failedStep(output);
+    // the image was built and the builder's own push to a registry failed: say so, not "the build failed at [auth]"
+    const pushed = plan.pushOutput ? /failed to push (\S+?):/.exec(output)?.[1] : undefined;
     throw new CommandError(
       'docker',
       buildArgs(plan),
       res.exitCode,
       tail(res.stderr || res.stdout),
       buildHint(output),
-      `the build failed${step ? ` at ${step}` : ''}`
+      pushed ? `the builder's push to ${pushed} failed` : `the build failed${step ? ` at ${step}` : ''}`
     );
   }
   const metadata = parseMetadata(fs.existsSync(plan.metadataFile) ? fs.readFileSync(plan.metadataFile, 'utf8') : '');
