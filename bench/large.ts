@@ -94,6 +94,9 @@ async function step(ctx: string, images: string[]): Promise<{ms: number; rssKiB:
   const t0 = process.hrtime.bigint();
   const r = await runAction({
     event: tagEvent('v1.2.3'),
+    // the buildx state the raw CLI uses: the harness's fresh HOME per run would give buildx a new build-context
+    // cache each time and send the whole 512 MiB context again (as on a fresh runner, for both alike)
+    env: {BUILDX_CONFIG: process.env['BUILDX_CONFIG'] || path.join(os.homedir(), '.docker', 'buildx')},
     inputs: {
       images: images.join('\n'),
       context: ctx,
