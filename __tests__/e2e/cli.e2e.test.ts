@@ -116,6 +116,7 @@ describe('GitLab tag pipeline: two platforms, signed, outputs as dotenv and JSON
     expect((await listTags(reg, repo)).filter(t => !t.endsWith('.sig')).sort()).toEqual([
       '2.4.6',
       'latest',
+      'publish-image-staging',
       'sha-5f3c2a1'
     ]);
     for (const t of ['2.4.6', 'latest', 'sha-5f3c2a1']) expect((await getManifest(reg, repo, t)).digest).toBe(digest);

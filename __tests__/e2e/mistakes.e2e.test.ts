@@ -198,7 +198,7 @@ describe('warned, not failed', () => {
       }
     });
     expect({exit: run.main.exitCode, errors: errorLines(run.main.stdout)}).toEqual({exit: 0, errors: []});
-    expect(await listTags(tls, repo)).toEqual(['1', '1.2', '1.2.3', 'latest', 'sha-1a2b3c4']);
+    expect(await listTags(tls, repo)).toEqual(['1', '1.2', '1.2.3', 'latest', 'publish-image-staging', 'sha-1a2b3c4']);
     expect(leakedSecrets(run, SECRETS)).toEqual([]);
   });
 });
@@ -241,6 +241,6 @@ describe('untrusted events', () => {
       inputs: {...base(repo), tags: 'type=ref,event=pr', 'allow-untrusted-events': 'true'}
     });
     expect({exit: run.main.exitCode, errors: errorLines(run.main.stdout)}).toEqual({exit: 0, errors: []});
-    expect(await listTags(reg, repo)).toEqual(['pr-7']);
+    expect(await listTags(reg, repo)).toEqual(['pr-7', 'publish-image-staging']);
   });
 });
