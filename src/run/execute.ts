@@ -13,7 +13,14 @@ import {RegistryClient, RegistryError} from '../registry';
 import {checkBuildxVersion, buildxVersion, runBuild} from '../tools/buildx/buildx';
 import * as cosign from '../tools/cosign/cosign';
 import {chooseCosign} from '../tools/cosign/install';
-import {buildxConfigDir, createDockerConfig, installDaemonCA, loginHint, storeLogin} from '../tools/docker/config';
+import {
+  builderContextEnv,
+  createDockerConfig,
+  installDaemonCA,
+  loginHint,
+  privateBuildxDir,
+  storeLogin
+} from '../tools/docker/config';
 import {Runner} from '../tools/exec';
 import {identityToken} from '../context/oidc';
 import {cleanup, PostState} from './cleanup';
@@ -104,7 +111,11 @@ export async function execute(plan: Plan, {host, runner, env, signal}: Deps, tim
   createDockerConfig(plan.dockerConfig, env);
   host.saveState(state);
   if (!plan.logout) host.exportVariable('DOCKER_CONFIG', plan.dockerConfig);
-  const toolEnv: Record<string, string> = {DOCKER_CONFIG: plan.dockerConfig, BUILDX_CONFIG: buildxConfigDir(env)};
+  const toolEnv: Record<string, string> = {
+    DOCKER_CONFIG: plan.dockerConfig,
+    BUILDX_CONFIG: privateBuildxDir(plan.dockerConfig),
+    ...builderContextEnv(plan.dockerConfig, plan.build?.plan.builder)
+  };
   for (const l of plan.logins) if (l.caFile) fs.writeFileSync(l.caFile, plan.vault.caCert(l.registry), {mode: 0o600});
   const client = new RegistryClient({
     credentials: new Map(
