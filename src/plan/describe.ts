@@ -1,6 +1,7 @@
 /** The plan in words: what dry-run prints. Built from the same Plan that execute() runs, never separately. */
 import {signArgs} from '../tools/cosign/cosign';
 import {trivyArgs} from '../tools/trivy/trivy';
+import {describePaths} from './datapath';
 import {legSignatureAnnotations} from './staging';
 import {Plan} from './types';
 
@@ -9,9 +10,13 @@ export function describePlan(p: Plan): string[] {
   for (const c of p.checks) out.push(`check: ${c}`);
   if (p.matrix) for (const l of p.matrix.include) out.push(`matrix: ${l.platform} on ${l.runner}`);
   if (p.build) out.push(`build: docker ${p.build.argv.join(' ')}`);
-  if (p.push)
-    for (const t of p.targets)
-      out.push(`push: ${t.image} by digest (blobs, manifests, index) from the build's OCI layout`);
+  if (p.push) {
+    if (p.push.assumedDriver)
+      out.push(
+        `push: decided for buildx's docker driver; preflight reads the builder's driver (docker buildx inspect) and decides again (push-by-digest on docker-container, remote, kubernetes and cloud)`
+      );
+    out.push(...describePaths(p.push.decision));
+  }
   if (p.merge) out.push(`merge: the legs tagged ${p.merge.stagingPrefix}* -> one index`);
   if (p.promote) out.push(`promote: copy ${p.promote.ref} by digest`);
   if (p.stage)

@@ -13,6 +13,7 @@ import {Metadata} from '../meta/types';
 import {apiHost, parseRepository, Repository} from '../reference';
 import {BuildPlan, buildArgs, planSecrets} from '../tools/buildx/buildx';
 import {isKeyUri, resolveSignMode, SignOptions} from '../tools/cosign/cosign';
+import {choosePaths, withPushDecision} from './datapath';
 import {planMatrix} from './matrix';
 import {stagingPrefix} from './staging';
 import {plainAnnotations, withoutEmptyDefaults} from '../meta/labels';
@@ -275,14 +276,18 @@ export function plan({config: c, ctx, meta, id, metaEnv = {}}: PlanInput): Plan 
       shmSize: c.shmSize,
       ulimit: c.ulimit,
       builder: c.builder,
-      ociLayout: pushing ? layout : '',
+      ociLayout: '',
       load: c.load,
       localTags: pushing && !c.load ? [] : meta.tags,
       metadataFile: path.join(workDir, 'metadata.json'),
       iidFile: path.join(workDir, 'iid.txt')
     };
-    out.build = {plan: bp, argv: buildArgs(bp)};
-    if (pushing) out.push = {via: 'oci-layout', layout};
+    if (pushing) {
+      const decision = choosePaths(targets, logins, c.insecureHosts, 'docker');
+      out.push = {layout, decision, assumedDriver: true};
+      const planned = withPushDecision(bp, decision, layout);
+      out.build = {plan: planned, argv: buildArgs(planned)};
+    } else out.build = {plan: bp, argv: buildArgs(bp)};
   }
   if (c.mode === 'build')
     out.stage = {platform: c.platforms[0] ?? '', stagingPrefix: stagingPrefix(run.id, run.attempt)};

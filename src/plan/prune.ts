@@ -4,12 +4,15 @@
  *
  * Rules, in order:
  * - cosign's own tags (`sha256-<hex>.sig|.att|.sbom`) are never candidates: they go with the digest they belong to;
+ * - the step's staging tag (STAGING_TAG, where the docker driver's push lands) is neither a candidate nor a reason
+ *   to keep a digest: it goes with its digest when that digest goes, and the next push sets it again;
  * - a tag not matched by prune-match stays;
  * - the newest prune-keep matching tags stay (newest by `created`; equal or unknown times by the registry's order,
  *   the later-listed one counting as newer);
  * - with prune-older-than, a matching tag newer than that (or of unknown age) stays;
  * - a tag whose digest is also the digest of a tag that stays, stays (deleting a manifest removes every tag on it).
  */
+import {STAGING_TAG} from './datapath';
 
 export interface TagInfo {
   tag: string;
@@ -59,7 +62,7 @@ export function planPrune(tags: readonly TagInfo[], o: PruneOptions): PrunePlan 
   const going: TagInfo[] = [];
   const matching: TagInfo[] = [];
   for (const t of tags) {
-    if (cosignSubject(t.tag)) continue;
+    if (cosignSubject(t.tag) || t.tag === STAGING_TAG) continue;
     if (o.match.test(t.tag)) matching.push(t);
     else kept.set(t.tag, {...t, reason: `not matched by prune-match (${o.match.source})`});
   }
@@ -112,6 +115,14 @@ export function planPrune(tags: readonly TagInfo[], o: PruneOptions): PrunePlan 
       });
     }
   }
+  for (const t of tags)
+    if (t.tag === STAGING_TAG)
+      kept.set(t.tag, {
+        ...t,
+        reason: removedDigests.has(t.digest)
+          ? "the step's staging tag: not pruned by name; it goes with its digest"
+          : "the step's staging tag: not pruned by name, and it keeps no digest"
+      });
   remove.sort((a, b) => (order.get(a.tag) ?? 0) - (order.get(b.tag) ?? 0));
   return {
     remove,

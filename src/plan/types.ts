@@ -10,6 +10,7 @@ import {Metadata} from '../meta/types';
 import {Repository} from '../reference';
 import {BuildPlan} from '../tools/buildx/buildx';
 import {SignMode, SignOptions} from '../tools/cosign/cosign';
+import {PushDecision} from './datapath';
 import {MatrixLeg} from './matrix';
 
 export type Mode = Config['mode'];
@@ -117,8 +118,11 @@ export interface Plan {
   building: boolean;
   /** the build (publish, build) */
   build?: {plan: BuildPlan; argv: string[]};
-  /** how the bytes reach the registries */
-  push?: {via: 'oci-layout'; layout: string};
+  /**
+   * how the bytes reach the registries: decided here for the driver the plan assumes (docker, buildx's default,
+   * unless `builder` names another), and again by execute for the driver preflight detects (src/plan/datapath.ts)
+   */
+  push?: {layout: string; decision: PushDecision; assumedDriver: boolean};
   /** mode merge: the index's annotations (key=value of the index level) */
   merge?: {stagingPrefix: string; annotations: Record<string, string>};
   promote?: Source;

@@ -11,6 +11,8 @@ import {readLayout} from '../oci-layout';
 import {Plan} from '../plan/types';
 import {RegistryClient, RegistryError} from '../registry';
 import {checkBuildxVersion, buildxVersion, runBuild} from '../tools/buildx/buildx';
+import {detectBuilder} from '../tools/buildx/driver';
+import {choosePaths, describePaths, PushDecision, STAGING_TAG, withPushDecision} from '../plan/datapath';
 import * as cosign from '../tools/cosign/cosign';
 import {chooseCosign} from '../tools/cosign/install';
 import {
@@ -26,7 +28,16 @@ import {identityToken} from '../context/oidc';
 import {cleanup, PostState} from './cleanup';
 import {collectLegs, Leg, mergeLegs, promote, removeStagingRecords, writeStagingRecords} from './fanout';
 import {checkPushAccess, deniedHintFromOutput} from './preflight';
-import {CancelledError, checkStaged, distinctRepos, pointTags, Published, pushByDigest, Staged} from './publish';
+import {
+  CancelledError,
+  checkStaged,
+  distinctRepos,
+  dropStagingTag,
+  pointTags,
+  Published,
+  pushByDigest,
+  Staged
+} from './publish';
 import {legSignatureAnnotations} from '../plan/staging';
 import {renderSummary} from './summary';
 import {checkScanner, GateOutcome, renderGateSummary, runGates} from './gate';
@@ -73,6 +84,18 @@ export interface Outcome {
   pushed?: string;
   /** the gates run so far (also when one failed) */
   gates?: GateOutcome[];
+}
+
+/** 536870912 -> 512.0 MiB */
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${n} B` : `${v.toFixed(1)} ${units[u]}`;
 }
 
 export function summaryOf(
@@ -163,16 +186,24 @@ export async function execute(plan: Plan, {host, runner, env, signal}: Deps, tim
   }
 
   async function run(): Promise<void> {
-    const signer = await step('Preflight', async () => {
-      const [s, version] = await Promise.all([
+    const {signer, decision} = await step('Preflight', async () => {
+      // the builder's driver and the engine's image store are read once, with the other preflight calls
+      const [s, version, builder] = await Promise.all([
         preflight(),
-        plan.build ? buildxVersion(runner, toolEnv) : Promise.resolve(undefined)
+        plan.build ? buildxVersion(runner, toolEnv) : Promise.resolve(undefined),
+        plan.build && plan.push ? detectBuilder(runner, plan.build.plan.builder, toolEnv) : Promise.resolve(undefined)
       ]);
+      let d: PushDecision | undefined;
+      if (plan.push && builder) {
+        host.info(`builder ${builder.name}: driver ${builder.driver}, image store ${builder.store}`);
+        d = choosePaths(plan.targets, plan.logins, plan.insecure, builder.driver);
+        for (const line of describePaths(d)) host.info(line);
+      }
       if (plan.build) {
         checkBuildxVersion(version, plan.build.plan);
         host.info(`docker buildx ${version ?? '(development build)'}`);
       }
-      return s;
+      return {signer: s, decision: d};
     });
     if (plan.pushing && plan.ifExists !== 'overwrite') {
       const existing = await releaseTagDigest();
@@ -223,11 +254,15 @@ export async function execute(plan: Plan, {host, runner, env, signal}: Deps, tim
 
     let staged: Staged | undefined;
     let legs: Leg[] = [];
+    /** images the docker driver pushed under STAGING_TAG */
+    let stagingPushed: string[] = [];
+    const buildStarted = Date.now();
     if (plan.build) {
       const build = plan.build;
+      const buildPlan = plan.push && decision ? withPushDecision(build.plan, decision, plan.push.layout) : build.plan;
       const built = await step('Build', async () => {
         try {
-          const b = await runBuild(runner, build.plan, toolEnv);
+          const b = await runBuild(runner, buildPlan, toolEnv, {retries: plan.retries, log: s => host.info(s)});
           for (const w of b.warnings) host.warning(w);
           return b;
         } catch (e) {
@@ -237,6 +272,11 @@ export async function execute(plan: Plan, {host, runner, env, signal}: Deps, tim
         }
       });
       host.setOutput('imageid', built.imageId);
+      // the builder pushed under the staging tag: the metadata names the images as they are published
+      if (buildPlan.pushOutput && 'image.name' in built.metadata)
+        built.metadata['image.name'] = distinctRepos(plan.targets)
+          .flatMap(t => plan.tags.map(tag => `${t.image}:${tag}`))
+          .join(',');
       host.setOutput('metadata', JSON.stringify(built.metadata));
       if (plan.push) {
         if (!built.digest)
@@ -245,10 +285,26 @@ export async function execute(plan: Plan, {host, runner, env, signal}: Deps, tim
           );
         const digest = built.digest;
         const layout = plan.push.layout;
+        const d = decision ?? plan.push.decision;
         staged = await step('Push', async () => {
-          await pushByDigest(client, plan.targets, readLayout(layout, digest), layout, s => host.info(s));
-          return checkStaged(client, plan.targets, digest, plan.platforms, s => host.info(s));
+          if (d.exportLayout) {
+            await pushByDigest(client, plan.targets, readLayout(layout, digest), layout, s => host.info(s));
+          } else {
+            // the builder pushed to its targets during the build; the others are copied from the first of them
+            const from = plan.targets.find(t => t.image === d.builderImages[0]);
+            const rest = plan.targets.filter(t => !d.builderImages.includes(t.image));
+            if (from && rest.length)
+              await promote(client, {repo: from.repo, digest, ref: `${from.image}@${digest}`}, rest, s => host.info(s));
+          }
+          const st = await checkStaged(client, plan.targets, digest, plan.platforms, s => host.info(s));
+          if (!d.exportLayout)
+            for (const image of d.builderImages)
+              host.info(
+                `${image}@${digest}: pushed by the builder (${formatBytes(st.size)} in the build's ${((Date.now() - buildStarted) / 1000).toFixed(1)} s)`
+              );
+          return st;
         });
+        if (!d.exportLayout && !d.byDigest) stagingPushed = d.builderImages;
       }
     } else if (plan.merge) {
       const merge = plan.merge;
@@ -374,6 +430,18 @@ export async function execute(plan: Plan, {host, runner, env, signal}: Deps, tim
       ? await step('Tag', () => pointTags(client, plan.targets, staged, plan.tags, s => host.info(s), signal))
       : undefined;
     outcome.published = published;
+    if (published && staged && stagingPushed.length) {
+      const st = staged;
+      const ts = plan.targets.filter(t => stagingPushed.includes(t.image));
+      await dropStagingTag(
+        client,
+        ts,
+        {...st, manifests: ts.map(t => st.manifests[plan.targets.indexOf(t)] as (typeof st.manifests)[number])},
+        plan.tags,
+        STAGING_TAG,
+        s => host.info(s)
+      );
+    }
     if (plan.merge && published)
       for (const w of await removeStagingRecords(client, plan.targets, legs, s => host.info(s))) host.warning(w);
 

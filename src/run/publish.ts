@@ -9,6 +9,7 @@ import {Target} from '../plan/types';
 import {blobPath, LayoutImage} from '../oci-layout';
 import {IndexEntry, Manifest, platformString, RegistryClient, RegistryError} from '../registry';
 import {repoName} from '../reference';
+import {STAGING_TAG} from '../plan/datapath';
 
 export interface Published {
   digest: string;
@@ -398,7 +399,9 @@ async function rollback(
     const ours = new Set(left.map(m => m.tag));
     let others: string[] = [];
     try {
-      const tags = (await client.listTags(repo)).filter(t => !ours.has(t) && !/\.(sig|att|sbom)$/.test(t));
+      const tags = (await client.listTags(repo)).filter(
+        t => !ours.has(t) && t !== STAGING_TAG && !/\.(sig|att|sbom)$/.test(t)
+      );
       const heads = await Promise.all(tags.map(t => client.getManifest(repo, t, 'HEAD')));
       others = tags.filter((_, i) => heads[i]?.digest === digest);
     } catch (e) {
@@ -418,4 +421,49 @@ async function rollback(
     }
   }
   return report;
+}
+
+/**
+ * The docker driver pushed under STAGING_TAG: once the real tags point at the digest, that tag is deleted where the
+ * registry deletes by tag (OCI distribution 1.1: 202). A registry that cannot (Distribution 2.8: 400, others 405 or
+ * UNSUPPORTED) keeps it, one line says so, and the next run reuses it. A registry that deleted more than the tag
+ * (the manifest itself) gets the tags put back at once from the manifest the step holds.
+ */
+export async function dropStagingTag(
+  client: RegistryClient,
+  targets: readonly Target[],
+  staged: Staged,
+  tagNames: readonly string[],
+  stagingTag: string,
+  log: (s: string) => void
+): Promise<void> {
+  await Promise.all(
+    targets.map(async t => {
+      const i = targets.indexOf(t);
+      let res: {status: number; detail: string};
+      try {
+        res = await client.deleteManifestStatus(t.repo, stagingTag);
+      } catch (e) {
+        log(`${t.image}:${stagingTag}: kept (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
+        return;
+      }
+      if (res.status !== 202 && res.status !== 200) {
+        log(
+          `${t.image}:${stagingTag}: kept (the registry does not delete by tag: ${res.status}${res.detail ? ` ${res.detail}` : ''}); the next run reuses it`
+        );
+        return;
+      }
+      const first = tagNames[0];
+      const still = first ? await client.getManifest(t.repo, first, 'HEAD') : undefined;
+      if (first && still?.digest !== staged.digest) {
+        const m = staged.manifests[i] as Manifest;
+        for (const tag of tagNames) await client.putManifest(t.repo, tag, m);
+        log(
+          `${t.image}:${stagingTag}: the registry deleted the manifest with the tag; ${tagNames.join(', ')} put back`
+        );
+        return;
+      }
+      log(`${t.image}:${stagingTag}: removed`);
+    })
+  );
 }

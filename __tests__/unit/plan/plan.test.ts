@@ -61,17 +61,20 @@ describe('each mode plans its phases', () => {
     expect(planOf(raw)).toMatchObject(expected);
   });
 
-  test('publish: the build writes an OCI layout under the working directory, pushed by digest', () => {
+  test('publish: the builder pushes under the staging tag (docker driver assumed), no OCI layout is written', () => {
     const p = planOf(basic);
-    expect(p.push).toEqual({via: 'oci-layout', layout: '/tmp/rt/publish-image-abc/oci-layout'});
+    expect(p.push?.layout).toBe('/tmp/rt/publish-image-abc/oci-layout');
+    expect(p.push?.assumedDriver).toBe(true);
+    expect(p.push?.decision.paths.map(x => x.via)).toEqual(['builder']);
     expect(p.build?.argv).toEqual(
       expect.arrayContaining([
         'buildx',
         'build',
         '--output',
-        'type=oci,dest=/tmp/rt/publish-image-abc/oci-layout,tar=false'
+        'type=image,name=127.0.0.1:5001/o/app:publish-image-staging,oci-mediatypes=true,push=true'
       ])
     );
+    expect(p.build?.argv.join(' ')).not.toContain('type=oci');
     expect(p.dockerConfig).toBe('/tmp/rt/publish-image-docker-abc');
   });
 

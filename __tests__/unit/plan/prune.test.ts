@@ -24,6 +24,19 @@ const REPO = tags([
 ]);
 
 describe('planPrune', () => {
+  test.each<[string, string, string[], RegExp]>([
+    ['on a digest that goes: it keeps it from nobody', 'a', ['sha-aaaaaaa', 'sha-eeeeeee'], /goes with its digest/],
+    ['on a digest that stays', 'd', ['sha-aaaaaaa', 'sha-eeeeeee'], /keeps no digest/]
+  ])('the staging tag (publish-image-staging) is never removed by name, %s', (_n, d, removed, reason) => {
+    const input = [...REPO, ...tags([['publish-image-staging', d, 40]])];
+    const plan = planPrune(input, {match: /.*/, keep: 3, now: NOW});
+    // every tag matches, yet the staging tag is no candidate and protects nothing
+    expect(plan.remove.map(r => r.tag).filter(t => !t.startsWith('sha256-'))).toEqual(expect.arrayContaining(removed));
+    expect(plan.remove.map(r => r.tag)).not.toContain('publish-image-staging');
+    expect(plan.kept.find(k => k.tag === 'publish-image-staging')?.reason).toMatch(reason);
+    expect(plan.remove.length + plan.kept.length).toBe(input.length);
+  });
+
   test.each<[string, TagInfo[], {keep: number; olderThanDays?: number; match?: RegExp}, string[], string[]]>([
     [
       'keep 1, older than 15d: the release tag holds sha-bbbbbbb, sha-ccccccc is too young, sha-a/e and the signature of a go',

@@ -1,8 +1,9 @@
 /**
  * `docker buildx build`: the argument list is built by a pure function from the plan, then run once. With push,
- * the image is written as an OCI layout (every platform, by digest) and publish.ts pushes it to every target
- * repository through the Registry API: one build for any number of registries, no tag moved by the build, and
- * it works with every buildx driver (the docker driver cannot push by digest).
+ * BuildKit pushes the image itself to every target it can reach (`pushOutput`, chosen by src/plan/datapath.ts:
+ * by digest, or under one staging tag on the docker driver, which cannot push by digest); only when it reaches
+ * none is the image written as an OCI layout (every platform, by digest) for publish.ts to upload. No tag a user
+ * asked for is moved by the build. A push failing on a transient registry error is retried (the build is cached).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -36,8 +37,10 @@ export interface BuildPlan {
   shmSize: string;
   ulimit: string[];
   builder: string;
-  /** write the image as an OCI layout directory here, for publish.ts to push ('' = not pushing) */
+  /** write the image as an OCI layout directory here, for publish.ts to push ('' = not exporting) */
   ociLayout: string;
+  /** the --output by which BuildKit pushes the image itself (type=image,...,push=true; '' = it does not push) */
+  pushOutput?: string;
   /** load into the local image store under these tags */
   load: boolean;
   /** tags for a local image (when loading, or when neither pushing nor given outputs) */
@@ -82,7 +85,9 @@ export function buildArgs(plan: BuildPlan): string[] {
   each(args, '--add-host', plan.addHosts);
   flag(args, '--shm-size', plan.shmSize);
   each(args, '--ulimit', plan.ulimit);
-  if (plan.ociLayout) {
+  if (plan.pushOutput) {
+    args.push('--output', plan.pushOutput);
+  } else if (plan.ociLayout) {
     args.push('--output', `type=oci,${csvField(`dest=${plan.ociLayout}`)},tar=false`);
   } else {
     each(args, '--output', plan.outputs);
@@ -91,7 +96,11 @@ export function buildArgs(plan: BuildPlan): string[] {
   }
   args.push('--metadata-file', plan.metadataFile);
   // buildx refuses an image ID file next to a local or tar export (there is no image)
-  if (plan.ociLayout || !plan.outputs.some(o => /(^|,)type=(local|tar)(,|$)/.test(o) || !o.includes('=')))
+  if (
+    plan.pushOutput ||
+    plan.ociLayout ||
+    !plan.outputs.some(o => /(^|,)type=(local|tar)(,|$)/.test(o) || !o.includes('='))
+  )
     args.push('--iidfile', plan.iidFile);
   args.push(plan.context);
   return args;
@@ -102,6 +111,7 @@ export function loadPlan(plan: BuildPlan): BuildPlan {
   return {
     ...plan,
     ociLayout: '',
+    pushOutput: '',
     outputs: [],
     cacheTo: [],
     load: true,
@@ -126,7 +136,7 @@ function atLeast(version: string, min: string): boolean {
 /** The buildx version each input needs. */
 export function versionRequirements(plan: BuildPlan): [string, string][] {
   const req: [string, string][] = [];
-  if (plan.ociLayout) req.push(['push', '0.11.0']); // type=oci,tar=false
+  if (plan.ociLayout && !plan.pushOutput) req.push(['push', '0.11.0']); // type=oci,tar=false
   if (plan.buildContexts.length) req.push(['build-contexts', '0.8.0']);
   if (plan.noCacheFilters.length) req.push(['no-cache-filters', '0.9.0']);
   if (plan.provenance) req.push(['provenance', '0.10.0']);
@@ -149,7 +159,7 @@ export function checkBuildxVersion(version: string | undefined, plan: BuildPlan)
 }
 
 export interface BuildResult {
-  /** index or manifest digest of the image written to the OCI layout ('' when not pushing) */
+  /** index or manifest digest of the image pushed or written to the OCI layout ('' when not pushing) */
   digest: string;
   imageId: string;
   metadata: Record<string, unknown>;
@@ -205,16 +215,54 @@ export function isCacheExportFailure(output: string): boolean {
   );
 }
 
-export async function runBuild(runner: Runner, plan: BuildPlan, env: Record<string, string>): Promise<BuildResult> {
+/**
+ * A push by BuildKit that failed on a registry error worth another try: a 5xx (not 501/505), 429, 408, a reset or
+ * closed connection, a timeout. Denials (401/403), unknown names and build errors are not.
+ */
+export function isTransientPushFailure(output: string): boolean {
+  if (REGISTRY_DENIAL.test(output)) return false;
+  if (!/push|export|upload|manifest|blob|registry|\/v2\//i.test(output)) return false;
+  return /\b(500 Internal Server Error|502 Bad Gateway|503 Service Unavailable|504 Gateway Timeout|429 Too Many Requests|408 Request Timeout)\b|unexpected status(?: code)?:? (5(?!01|05)\d\d|429|408)\b|status (5(?!01|05)\d\d|429|408)\b|connection reset by peer|broken pipe|unexpected EOF|\bEOF\b|i\/o timeout|TLS handshake timeout|context deadline exceeded|server closed idle connection/i.test(
+    output
+  );
+}
+
+export interface BuildOptions {
+  /** how many times a push failing on a transient registry error is tried again (the build is cached) */
+  retries?: number;
+  log?: (s: string) => void;
+  /** waits between tries (ms), by try; default 1 s, 2 s, 4 s ... capped at 10 s */
+  backoffMs?: (attempt: number) => number;
+}
+
+export async function runBuild(
+  runner: Runner,
+  plan: BuildPlan,
+  env: Record<string, string>,
+  o: BuildOptions = {}
+): Promise<BuildResult> {
   fs.mkdirSync(path.dirname(plan.metadataFile), {recursive: true});
   const warnings: string[] = [];
-  let res = await runner.run('docker', buildArgs(plan), {env, stream: true, allowFailure: true});
+  let current = plan;
+  let res = await runner.run('docker', buildArgs(current), {env, stream: true, allowFailure: true});
   if (res.exitCode !== 0 && plan.cacheTo.length && isCacheExportFailure(res.stderr + res.stdout)) {
     // The cache is an optimisation: a cache backend that refuses (429, not supported) must not fail the release.
     warnings.push(
       `cache export failed (${plan.cacheTo.join(', ')}); building again without cache-to. ${lastLine(res.stderr)}`
     );
-    res = await runner.run('docker', buildArgs({...plan, cacheTo: []}), {env, stream: true, allowFailure: true});
+    current = {...plan, cacheTo: []};
+    res = await runner.run('docker', buildArgs(current), {env, stream: true, allowFailure: true});
+  }
+  const retries = o.retries ?? 3;
+  for (let attempt = 1; res.exitCode !== 0 && plan.pushOutput && attempt <= retries; attempt++) {
+    const output = res.stderr + res.stdout;
+    if (!isTransientPushFailure(output)) break;
+    const wait = o.backoffMs?.(attempt) ?? Math.min(10_000, 1000 * 2 ** (attempt - 1));
+    o.log?.(
+      `the builder's push failed on a transient registry error (${lastErrorLine(output)}); trying again in ${(wait / 1000).toFixed(1)} s (${attempt}/${retries}, the build is cached)`
+    );
+    await new Promise(r => setTimeout(r, wait));
+    res = await runner.run('docker', buildArgs(current), {env, stream: true, allowFailure: true});
   }
   if (res.exitCode !== 0) {
     const output = res.stderr + res.stdout;
@@ -230,15 +278,19 @@ export async function runBuild(runner: Runner, plan: BuildPlan, env: Record<stri
   }
   const metadata = parseMetadata(fs.existsSync(plan.metadataFile) ? fs.readFileSync(plan.metadataFile, 'utf8') : '');
   const imageId = fs.existsSync(plan.iidFile) ? fs.readFileSync(plan.iidFile, 'utf8').trim() : '';
-  if (plan.ociLayout && plan.load) {
+  if ((plan.ociLayout || plan.pushOutput) && plan.load) {
     // buildx cannot export an OCI layout and load in one build with every driver: a second build, all cached.
     await runner.run('docker', buildArgs(loadPlan(plan)), {env, stream: true, hint: buildHint});
   }
-  return {digest: plan.ociLayout ? digestFromMetadata(metadata) : '', imageId, metadata, warnings};
+  return {digest: plan.ociLayout || plan.pushOutput ? digestFromMetadata(metadata) : '', imageId, metadata, warnings};
 }
 
 function lastLine(s: string): string {
   return s.trim().split('\n').pop() ?? '';
+}
+
+function lastErrorLine(s: string): string {
+  return failedStep(s).error || lastLine(s);
 }
 
 export async function buildxVersion(runner: Runner, env: Record<string, string>): Promise<string | undefined> {
