@@ -12,6 +12,7 @@ import {Plan} from '../plan/types';
 import {RegistryClient, RegistryError} from '../registry';
 import {checkBuildxVersion, buildxVersion, runBuild} from '../tools/buildx/buildx';
 import {detectBuilder} from '../tools/buildx/driver';
+import {multiPlatformProblem} from '../tools/docker/engine';
 import {choosePaths, describePaths, PushDecision, STAGING_TAG, withPushDecision} from '../plan/datapath';
 import * as cosign from '../tools/cosign/cosign';
 import {chooseCosign} from '../tools/cosign/install';
@@ -196,6 +197,9 @@ export async function execute(plan: Plan, {host, runner, env, signal}: Deps, tim
       let d: PushDecision | undefined;
       if (plan.push && builder) {
         host.info(`builder ${builder.name}: driver ${builder.driver}, image store ${builder.store}`);
+        // several platforms on the docker driver and the classic store: refused here, before the build
+        const problem = multiPlatformProblem(builder.driver, builder.store, plan.platforms);
+        if (problem) throw new PhaseError('preflight', problem);
         d = choosePaths(plan.targets, plan.logins, plan.insecure, builder.driver);
         for (const line of describePaths(d)) host.info(line);
       }
