@@ -167,6 +167,8 @@ export class ExecRunner implements Runner {
     if (!this.#pidFile) return;
     try {
       const lines = [...this.#children.values()].map(c => `${c.pid} ${c.comm}\n`).join('');
+      // RUNNER_TEMP may not exist yet when the first tool starts
+      fs.mkdirSync(path.dirname(this.#pidFile), {recursive: true});
       fs.writeFileSync(this.#pidFile, lines, {mode: 0o600});
     } catch {
       // the record is a safety net for the post step; the run itself does not depend on it

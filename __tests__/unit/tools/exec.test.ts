@@ -43,7 +43,8 @@ describe('children: stopped on a cancel, process group and all', () => {
   afterEach(() => fs.rmSync(dir, {recursive: true, force: true}));
 
   test('stopChildren ends a running tool and the process it started; the pid file lists it while it runs', async () => {
-    const pidFile = path.join(dir, 'children.pids');
+    // in a directory that does not exist yet (RUNNER_TEMP before the step made anything in it)
+    const pidFile = path.join(dir, 'temp', 'children.pids');
     const grandchild = path.join(dir, 'grandchild');
     const runner = new ExecRunner({pidFile});
     const running = runner.run('sh', ['-c', `sleep 300 & echo $! > ${grandchild}; wait`], {allowFailure: true});
