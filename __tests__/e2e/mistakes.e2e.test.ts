@@ -152,8 +152,8 @@ describe.each(mistakes)('$name', m => {
   test(`the summary says it failed in ${m.phase}, and what that left`, () => {
     expect(run.main.summary).toContain(`**Failed in ${m.phase}.**`);
     expect(run.main.summary).toContain(
-      m.phase === 'configuration'
-        ? 'Nothing was built, pushed or tagged.'
+      m.phase === 'configuration' || m.phase === 'preflight'
+        ? 'Nothing was built, pushed or tagged'
         : 'No tag was moved: every tag is where it was.'
     );
   });

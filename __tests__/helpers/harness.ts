@@ -81,13 +81,20 @@ export function inputEnv(inputs: Record<string, string>): Record<string, string>
   return env;
 }
 
+/** How a step's node starts: in a network namespace (`ip netns exec NAME`, which execs node: the pid is node's). */
+function stepCommand(netns: string | undefined): [string, string[]] {
+  return netns ? ['ip', ['netns', 'exec', netns, NODE, DIST]] : [NODE, [DIST]];
+}
+
 function spawnStep(
   env: Record<string, string>,
   cwd: string,
-  onSpawn?: (child: ChildProcess) => void
+  onSpawn?: (child: ChildProcess) => void,
+  netns?: string
 ): Promise<{exitCode: number; stdout: string; stderr: string}> {
   return new Promise((resolve, reject) => {
-    const child = spawn(NODE, [DIST], {env, cwd, stdio: ['ignore', 'pipe', 'pipe']});
+    const [command, args] = stepCommand(netns);
+    const child = spawn(command, args, {env, cwd, stdio: ['ignore', 'pipe', 'pipe']});
     onSpawn?.(child);
     let stdout = '';
     let stderr = '';
@@ -113,6 +120,11 @@ export interface RunOptions {
   onMainSpawn?: (child: ChildProcess) => void;
   /** replaces the simulated runner environment entirely (the conformance protocol: the case's env is the whole env) */
   replaceEnv?: Record<string, string>;
+  /**
+   * run both steps inside this network namespace against another engine (the classic-store one of scripts/test-env):
+   * `ip netns exec NAME node dist/index.js` with DOCKER_HOST set; loopback is then the namespace's own
+   */
+  engine?: {netns: string; dockerHost: string};
 }
 
 export async function runAction(o: RunOptions): Promise<RunResult> {
@@ -149,11 +161,17 @@ export async function runAction(o: RunOptions): Promise<RunResult> {
         GITHUB_WORKSPACE: o.cwd ?? ROOT,
         GITHUB_RUN_ID: '1001',
         GITHUB_RUN_ATTEMPT: '1',
+        ...(o.engine ? {DOCKER_HOST: o.engine.dockerHost} : {}),
         ...(o.env ?? {})
       };
   const inputs = {...(o.withDefaults === false ? {} : defaults()), ...o.inputs};
   const mainFiles = files('main');
-  const main = await spawnStep({...base, ...mainFiles, ...inputEnv(inputs)}, o.cwd ?? ROOT, o.onMainSpawn);
+  const main = await spawnStep(
+    {...base, ...mainFiles, ...inputEnv(inputs)},
+    o.cwd ?? ROOT,
+    o.onMainSpawn,
+    o.engine?.netns
+  );
   const read = (p: string | undefined): string => (p ? fs.readFileSync(p, 'utf8') : '');
   const mainResult: StepResult = {
     ...main,
@@ -168,7 +186,12 @@ export async function runAction(o: RunOptions): Promise<RunResult> {
     const postFiles = files('post');
     const stateEnv: Record<string, string> = {};
     for (const [k, v] of Object.entries(mainResult.state)) stateEnv[`STATE_${k}`] = v;
-    const post = await spawnStep({...base, ...postFiles, ...inputEnv(inputs), ...stateEnv}, o.cwd ?? ROOT);
+    const post = await spawnStep(
+      {...base, ...postFiles, ...inputEnv(inputs), ...stateEnv},
+      o.cwd ?? ROOT,
+      undefined,
+      o.engine?.netns
+    );
     result.post = {
       ...post,
       outputs: parseFileCommands(read(postFiles['GITHUB_OUTPUT'])),

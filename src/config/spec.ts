@@ -242,7 +242,7 @@ export const INPUTS: readonly InputSpec[] = [
     "name": "builder",
     "default": "",
     "kind": "string",
-    "description": "buildx builder instance to use. Default the current one."
+    "description": "buildx builder instance, or docker context, to use. Default the current one (setup-buildx-action's, or the job's current docker context)."
   },
   {
     "name": "load",

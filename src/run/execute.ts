@@ -12,10 +12,18 @@ import {Plan} from '../plan/types';
 import {RegistryClient, RegistryError} from '../registry';
 import {checkBuildxVersion, buildxVersion, runBuild} from '../tools/buildx/buildx';
 import {detectBuilder} from '../tools/buildx/driver';
+import {multiPlatformProblem} from '../tools/docker/engine';
 import {choosePaths, describePaths, PushDecision, STAGING_TAG, withPushDecision} from '../plan/datapath';
 import * as cosign from '../tools/cosign/cosign';
 import {chooseCosign} from '../tools/cosign/install';
-import {buildxConfigDir, createDockerConfig, installDaemonCA, loginHint, storeLogin} from '../tools/docker/config';
+import {
+  builderContextEnv,
+  createDockerConfig,
+  installDaemonCA,
+  loginHint,
+  privateBuildxDir,
+  storeLogin
+} from '../tools/docker/config';
 import {Runner} from '../tools/exec';
 import {identityToken} from '../context/oidc';
 import {cleanup, PostState} from './cleanup';
@@ -129,7 +137,11 @@ export async function execute(plan: Plan, {host, runner, env, signal}: Deps, tim
   createDockerConfig(plan.dockerConfig, env);
   host.saveState(state);
   if (!plan.logout) host.exportVariable('DOCKER_CONFIG', plan.dockerConfig);
-  const toolEnv: Record<string, string> = {DOCKER_CONFIG: plan.dockerConfig, BUILDX_CONFIG: buildxConfigDir(env)};
+  const toolEnv: Record<string, string> = {
+    DOCKER_CONFIG: plan.dockerConfig,
+    BUILDX_CONFIG: privateBuildxDir(plan.dockerConfig),
+    ...builderContextEnv(plan.dockerConfig, plan.build?.plan.builder)
+  };
   for (const l of plan.logins) if (l.caFile) fs.writeFileSync(l.caFile, plan.vault.caCert(l.registry), {mode: 0o600});
   const client = new RegistryClient({
     credentials: new Map(
@@ -187,6 +199,9 @@ export async function execute(plan: Plan, {host, runner, env, signal}: Deps, tim
       let d: PushDecision | undefined;
       if (plan.push && builder) {
         host.info(`builder ${builder.name}: driver ${builder.driver}, image store ${builder.store}`);
+        // several platforms on the docker driver and the classic store: refused here, before the build
+        const problem = multiPlatformProblem(builder.driver, builder.store, plan.platforms);
+        if (problem) throw new PhaseError('preflight', problem);
         d = choosePaths(plan.targets, plan.logins, plan.insecure, builder.driver, {leg: !!plan.stage});
         for (const line of describePaths(d)) host.info(line);
       }

@@ -37,6 +37,7 @@ const FAILURE_LEAD: Record<string, string> = {
   tag: 'What moved and what was put back:',
   configuration: 'Nothing was built, pushed or tagged. Fix the inputs named below and run again:',
   metadata: 'Nothing was built, pushed or tagged:',
+  preflight: 'Nothing was built, pushed or tagged:',
   gate: 'No tag was moved: every tag is where it was, and the image stays pushed by digest only.',
   prune: 'Tags deleted before the failure are listed in the log (deleted ...); the others are where they were:'
 };

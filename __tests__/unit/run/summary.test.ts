@@ -50,6 +50,11 @@ test('a configuration failure: what to fix, nothing built or pushed, no empty im
   );
 });
 
+test('a failure in preflight: nothing was built, pushed or tagged', () => {
+  const md = renderSummary({...data, digest: '', failure: {phase: 'preflight', message: 'no push right'}});
+  expect(md).toContain('> **Failed in preflight.** Nothing was built, pushed or tagged:');
+});
+
 test('a failure in push: what was already done, and that no tag moved', () => {
   const md = renderSummary({
     ...data,

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import {detectContext} from '../../context';
 import {ConfigError, errorMessage} from '../../errors';
-import {cleanup} from '../../run/cleanup';
+import {onCancel} from '../../run/cancel';
 import {engine} from '../../run/main';
 import {ExecRunner} from '../../tools/exec';
 import {dotenv, helpText, parseArgs, UsageError} from './args';
@@ -33,21 +33,14 @@ export async function cli(argv: readonly string[], env: Record<string, string | 
   }
   const host = new CliHost(opts.debug);
   const runner = new ExecRunner({debug: opts.debug ? s => host.debug(s) : undefined});
-  const cancel = new AbortController();
-  const stop = (signal: NodeJS.Signals): void => {
-    if (cancel.signal.aborted) {
-      // a second signal: clean up now and go
-      const state = host.state;
-      void (state ? cleanup(runner, state) : Promise.resolve([])).finally(() =>
-        process.exit(signal === 'SIGINT' ? 130 : 143)
-      );
-      return;
-    }
-    host.warning(`${signal}: the run is cancelled; stopping and putting back what it moved`);
-    cancel.abort(signal);
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  // SIGINT/SIGTERM: the children are stopped, the run fails where it is (a tag phase puts back what it moved), and
+  // the clean-up runs before the exit (the same code as the GitHub main step's)
+  const cancel = onCancel(
+    runner,
+    () => host.state,
+    {warn: s => host.warning(s), error: s => process.stderr.write(`error: ${host.redact(s)}\n`)},
+    signal => (signal === 'SIGTERM' ? 143 : 130)
+  );
   let code = 0;
   try {
     const ctx = await detectContext(env, runner);
@@ -64,12 +57,15 @@ export async function cli(argv: readonly string[], env: Record<string, string | 
     code ||= 1;
   }
   if (host.summaryText) process.stdout.write(`\n${host.redact(host.summaryText)}`);
-  if (cancel.signal.aborted) code = 130;
+  if (cancel.signal.aborted) {
+    process.stderr.write(`error: ${host.redact(await cancel.finish())}\n`);
+    code = cancel.signal.reason === 'SIGTERM' ? 143 : 130;
+  }
   return code;
 }
 
 void cli(process.argv.slice(2), process.env).then(code => {
-  // after a cancel, requests or tools still running are not waited for
-  if (code === 130) process.exit(code);
+  // after a cancel, requests still in flight are not waited for
+  if (code === 130 || code === 143) process.exit(code);
   process.exitCode = code;
 });

@@ -19,6 +19,8 @@ export function neutralizeCommands(text: string): string {
 
 export class GitHubHost implements Host {
   readonly #masked = new Set<string>();
+  /** the last state saved: what a cancelled run cleans up */
+  state: PostState | undefined;
 
   info(line: string): void {
     core.info(neutralizeCommands(line));
@@ -60,6 +62,7 @@ export class GitHubHost implements Host {
     core.exportVariable(name, value);
   }
   saveState(state: PostState): void {
+    this.state = {...state, daemonCAs: [...state.daemonCAs]};
     saveState(state);
   }
   async summary(markdown: string): Promise<void> {

@@ -1,33 +1,39 @@
 /** Entry point of both steps: the runner runs this file for `main` and again for `post` (with STATE_isPost set). */
+import {randomBytes} from 'node:crypto';
+import * as path from 'node:path';
 import * as core from '@actions/core';
 import {closestInput, fromActionsEnv, unknownActionsInputs} from '../../config/inputs';
 import {githubContext} from '../../context/github';
 import {tempDirFrom} from '../../context';
-import {errorMessage} from '../../errors';
+import {CommandError, errorMessage} from '../../errors';
+import {onCancel} from '../../run/cancel';
 import {engine} from '../../run/main';
 import {ExecRunner} from '../../tools/exec';
 import {GitHubHost} from './host';
 import {post} from './post';
-import {isPost, markMainStarted} from './state';
+import {isPost, markMainStarted, saveChildrenFile} from './state';
 
 async function entrypoint(): Promise<void> {
   const env = process.env;
-  const runner = new ExecRunner({debug: core.isDebug() ? s => core.debug(s) : undefined});
+  const debug = core.isDebug() ? (s: string) => core.debug(s) : undefined;
   if (isPost(env)) {
-    await post({env, runner});
+    await post({env, runner: new ExecRunner({debug})});
     return;
   }
   markMainStarted();
+  // the running children, on disk: after a SIGKILL of this step the post step stops what it left
+  const pidFile = path.join(tempDirFrom(env), `publish-image-${randomBytes(6).toString('hex')}.pids`);
+  saveChildrenFile(pidFile);
+  const runner = new ExecRunner({debug, pidFile});
   const host = new GitHubHost();
-  // a cancelled job: the runner sends SIGINT, then SIGTERM; the run stops, rolls back a tag phase, cleans up
-  const cancel = new AbortController();
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (cancel.signal.aborted) return;
-    core.warning(`${signal}: the run is cancelled; stopping and putting back what it moved`);
-    cancel.abort(signal);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // a cancelled job: the runner sends SIGINT, then SIGTERM; the run stops its children, rolls back a tag phase,
+  // cleans up and exits non-zero
+  const cancel = onCancel(
+    runner,
+    () => host.state,
+    {warn: s => core.warning(s), error: s => core.setFailed(s)},
+    () => 1
+  );
   try {
     for (const name of unknownActionsInputs(env)) {
       const near = closestInput(name);
@@ -42,10 +48,16 @@ async function entrypoint(): Promise<void> {
       signal: cancel.signal
     });
   } catch (e) {
-    core.setFailed(errorMessage(e));
+    // a tool the cancel stopped fails with its signal's exit code: that says nothing the cancel line does not
+    if (cancel.signal.aborted && e instanceof CommandError) core.info(`stopped: ${errorMessage(e)}`);
+    else core.setFailed(errorMessage(e));
   }
-  // requests or tools still running after a cancel are not waited for
-  if (cancel.signal.aborted) process.exit(1);
+  if (cancel.signal.aborted) {
+    core.setFailed(await cancel.finish());
+    // requests still in flight after a cancel are not waited for
+    process.exit(1);
+  }
+  runner.close();
 }
 
 void entrypoint();

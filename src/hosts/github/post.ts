@@ -2,11 +2,15 @@
 import * as core from '@actions/core';
 import {errorMessage} from '../../errors';
 import {cleanup} from '../../run/cleanup';
-import {Runner} from '../../tools/exec';
-import {readState} from './state';
+import {Runner, stopRecordedChildren} from '../../tools/exec';
+import {readChildrenFile, readState} from './state';
 
 export async function post({env, runner}: {env: Record<string, string | undefined>; runner: Runner}): Promise<void> {
   try {
+    // children a killed main step left (a `docker buildx build` still writing into RUNNER_TEMP): stopped first, so
+    // that nothing writes into the folders removed below
+    const pidFile = readChildrenFile(env);
+    if (pidFile) for (const c of await stopRecordedChildren(pidFile)) core.info(`stopped ${c}, left by the main step`);
     const state = readState(env);
     if (!state?.dockerConfig) return;
     if (!state.logout) core.info(`logout: false: keeping the Docker config at ${state.dockerConfig}`);

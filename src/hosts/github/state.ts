@@ -12,6 +12,17 @@ export function markMainStarted(): void {
   core.saveState('isPost', 'true');
 }
 
+const CHILDREN = 'publish-image-children';
+
+/** Where the main step keeps the pids of its running children (for the post step, after a SIGKILL of the main). */
+export function saveChildrenFile(file: string): void {
+  core.saveState(CHILDREN, file);
+}
+
+export function readChildrenFile(env: Record<string, string | undefined>): string {
+  return env[`STATE_${CHILDREN}`] ?? '';
+}
+
 export function saveState(s: PostState): void {
   core.saveState(KEY, JSON.stringify(s));
 }

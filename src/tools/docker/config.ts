@@ -15,11 +15,91 @@ export interface Credential {
   password: string;
 }
 
-/** Creates the private config directory, seeded with the existing config (earlier logins keep working). */
+/** The job's Docker config directory, as docker finds it: DOCKER_CONFIG, else ~/.docker. */
+export function jobConfigDir(env: Record<string, string | undefined>): string {
+  return env['DOCKER_CONFIG'] || path.join(env['HOME'] || os.homedir(), '.docker');
+}
+
+/** buildx keeps its builders under the config directory, or in BUILDX_CONFIG: the job's (setup-buildx-action's). */
+export function buildxConfigDir(env: Record<string, string | undefined>): string {
+  return env['BUILDX_CONFIG'] || path.join(jobConfigDir(env), 'buildx');
+}
+
+/** The step's own buildx state: a copy of the job's builders, in the step's config directory (BUILDX_CONFIG for tools). */
+export function privateBuildxDir(configDir: string): string {
+  return path.join(configDir, 'buildx');
+}
+
+/** buildx state that is history, not configuration: per-build records and activity times, never needed to use a builder. */
+const BUILDX_HISTORY = new Set(['refs', 'activity']);
+
+export interface CarryStep {
+  /** copy: the tree is copied (the step may write into its copy); link: a symlink to the job's (read only) */
+  op: 'copy' | 'link';
+  from: string;
+  to: string;
+}
+
+/**
+ * What of the job's Docker config the step's private one carries besides config.json, as docker and buildx read it:
+ * `contexts/` (docker contexts: meta and TLS files; `currentContext` is in config.json) copied; `cli-plugins/` (a buildx
+ * installed by setup-buildx-action) linked, as docker only reads it; buildx's state (builders, the current one,
+ * defaults, certificates) copied from BUILDX_CONFIG or the config's `buildx/`, without its history. Pure: `present`
+ * lists the job config directory's entries, `buildxEntries` those of the buildx directory.
+ */
+export function carryPlan(
+  dir: string,
+  env: Record<string, string | undefined>,
+  present: readonly string[],
+  buildxEntries: readonly string[]
+): CarryStep[] {
+  const job = jobConfigDir(env);
+  const steps: CarryStep[] = [];
+  if (present.includes('contexts'))
+    steps.push({op: 'copy', from: path.join(job, 'contexts'), to: path.join(dir, 'contexts')});
+  if (present.includes('cli-plugins'))
+    steps.push({op: 'link', from: path.join(job, 'cli-plugins'), to: path.join(dir, 'cli-plugins')});
+  const bx = buildxConfigDir(env);
+  for (const e of buildxEntries)
+    if (!BUILDX_HISTORY.has(e))
+      steps.push({op: 'copy', from: path.join(bx, e), to: path.join(privateBuildxDir(dir), e)});
+  return steps;
+}
+
+/** Where docker keeps a context's metadata: contexts/meta/<sha256 of the name>/meta.json. */
+export function contextMetaFile(configDir: string, name: string): string {
+  return path.join(configDir, 'contexts', 'meta', createHash('sha256').update(name).digest('hex'), 'meta.json');
+}
+
+/**
+ * The environment that makes a builder which names a docker context work: buildx's docker driver takes a context as
+ * `--builder` only when it is the current one ("use `docker --context=NAME buildx`"), so the tools run with
+ * DOCKER_CONTEXT=NAME. Nothing when a buildx builder of that name exists (buildx prefers it) or no such context does.
+ */
+export function builderContextEnv(configDir: string, builder: string | undefined): Record<string, string> {
+  if (!builder || builder === 'default') return {};
+  if (fs.existsSync(path.join(privateBuildxDir(configDir), 'instances', builder))) return {};
+  return fs.existsSync(contextMetaFile(configDir, builder)) ? {DOCKER_CONTEXT: builder} : {};
+}
+
+function entries(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Creates the private config directory, seeded with the existing config (earlier logins keep working), the job's
+ * docker contexts, its CLI plugins and its buildx builders (carryPlan). Nothing is ever written into the job's config:
+ * what the step may change is a copy.
+ */
 export function createDockerConfig(dir: string, env: Record<string, string | undefined>): string {
   fs.mkdirSync(dir, {recursive: true, mode: 0o700});
   fs.chmodSync(dir, 0o700);
-  const existing = path.join(env['DOCKER_CONFIG'] || path.join(env['HOME'] || os.homedir(), '.docker'), 'config.json');
+  const job = jobConfigDir(env);
+  const existing = path.join(job, 'config.json');
   let seed = '{}';
   try {
     JSON.parse(fs.readFileSync(existing, 'utf8'));
@@ -28,15 +108,18 @@ export function createDockerConfig(dir: string, env: Record<string, string | und
     // no usable config: start empty
   }
   fs.writeFileSync(path.join(dir, 'config.json'), seed, {mode: 0o600});
+  // the job's config may be the step's own (DOCKER_CONFIG of an earlier run with logout: false): nothing to carry then
+  if (path.resolve(job) === path.resolve(dir)) return dir;
+  for (const step of carryPlan(dir, env, entries(job), entries(buildxConfigDir(env)))) {
+    try {
+      fs.mkdirSync(path.dirname(step.to), {recursive: true, mode: 0o700});
+      if (step.op === 'link') fs.symlinkSync(step.from, step.to);
+      else fs.cpSync(step.from, step.to, {recursive: true, dereference: true, preserveTimestamps: true});
+    } catch {
+      // an unreadable part of the job's config (a dangling link, a lock held elsewhere) only costs what it held
+    }
+  }
   return dir;
-}
-
-/** buildx keeps its builders under the config directory: point it at the user's, so setup-buildx builders stay visible. */
-export function buildxConfigDir(env: Record<string, string | undefined>): string {
-  return (
-    env['BUILDX_CONFIG'] ||
-    path.join(env['DOCKER_CONFIG'] || path.join(env['HOME'] || os.homedir(), '.docker'), 'buildx')
-  );
 }
 
 export function loginHint(registry: string, output: string): string {
