@@ -90,68 +90,76 @@ const inputs = (repo: string, context: string): Record<string, string> => ({
   password: reg.password
 });
 
-describe('SIGTERM to the main step during the build', () => {
-  const repo = uniqueRepo('cancel-term');
+interface Cancelled {
+  repo: string;
+  mark: string;
+  seen: {afterMain?: {procs: Proc[]; entries: string[]}; sent?: boolean};
+  /** the run (throws when it has not happened: no assertion passes on a missing run) */
+  readonly run: RunResult;
+}
+
+/** A main step sent `signal` during its slow build, then its post step; what was seen when the main step exited. */
+function cancelledRun(name: string, signal: NodeJS.Signals): Cancelled {
   const marker = `slow-${randomBytes(4).toString('hex')}`;
-  const mark = randomBytes(6).toString('hex');
-  const seen: {afterMain?: {procs: Proc[]; entries: string[]}; sent?: boolean} = {};
-  let run: RunResult;
+  let result: RunResult | undefined;
+  const c: Cancelled = {
+    repo: uniqueRepo(name),
+    mark: randomBytes(6).toString('hex'),
+    seen: {},
+    get run(): RunResult {
+      if (!result) throw new Error(`the ${signal} run did not happen`);
+      return result;
+    }
+  };
   beforeAll(async () => {
-    run = await runAction({
+    result = await runAction({
       event: tagEvent('v1.0.0'),
-      env: {PI_CANCEL_MARK: mark},
-      inputs: inputs(repo, slowContext(marker)),
-      onMainSpawn: child => signalDuringBuild(child, marker, 'SIGTERM', mark, seen)
+      env: {PI_CANCEL_MARK: c.mark},
+      inputs: inputs(c.repo, slowContext(marker)),
+      onMainSpawn: child => signalDuringBuild(child, marker, signal, c.mark, c.seen)
     });
   });
+  return c;
+}
+
+describe('SIGTERM to the main step during the build', () => {
+  const c = cancelledRun('cancel-term', 'SIGTERM');
 
   test('the main step stops its build and exits non-zero with a line that says so', () => {
-    expect(seen.sent).toBe(true);
-    expect(run.main.exitCode).not.toBe(0);
-    expect(errorLines(run.main.stdout).join('\n')).toMatch(
+    expect(c.seen.sent).toBe(true);
+    expect(c.run.main.exitCode).not.toBe(0);
+    expect(errorLines(c.run.main.stdout).join('\n')).toMatch(
       /::error::cancelled by SIGTERM: stopped 1 child process\(es\) \(docker\); the step's working folders are removed/
     );
   });
 
   test('when the main step has exited, none of its processes is left and nothing of it under RUNNER_TEMP', () => {
-    expect(seen.afterMain?.procs).toEqual([]);
-    expect(seen.afterMain?.entries).toEqual([]);
+    expect(c.seen.afterMain?.procs).toEqual([]);
+    expect(c.seen.afterMain?.entries).toEqual([]);
   });
 
   test('the post step succeeds; nothing of the step is left; nothing was pushed or tagged', async () => {
-    expect(run.post?.exitCode).toBe(0);
-    expect(processesMarked(mark)).toEqual([]);
-    expect(entriesOf(path.join(run.runnerTemp, 'temp'))).toEqual([]);
-    expect(await listTags(reg, repo)).toEqual([]);
+    expect(c.run.post?.exitCode).toBe(0);
+    expect(processesMarked(c.mark)).toEqual([]);
+    expect(entriesOf(path.join(c.run.runnerTemp, 'temp'))).toEqual([]);
+    expect(await listTags(reg, c.repo)).toEqual([]);
   });
 });
 
 describe('SIGKILL of the main step during the build: the post step stops what it left', () => {
-  const repo = uniqueRepo('cancel-kill');
-  const marker = `slow-${randomBytes(4).toString('hex')}`;
-  const mark = randomBytes(6).toString('hex');
-  const seen: {afterMain?: {procs: Proc[]; entries: string[]}; sent?: boolean} = {};
-  let run: RunResult;
-  beforeAll(async () => {
-    run = await runAction({
-      event: tagEvent('v1.0.0'),
-      env: {PI_CANCEL_MARK: mark},
-      inputs: inputs(repo, slowContext(marker)),
-      onMainSpawn: child => signalDuringBuild(child, marker, 'SIGKILL', mark, seen)
-    });
-  });
+  const c = cancelledRun('cancel-kill', 'SIGKILL');
 
   test('the killed main step left its docker buildx build running (what the post step has to stop)', () => {
-    expect(seen.sent).toBe(true);
-    expect(seen.afterMain?.procs.map(p => p.cmdline).join('\n')).toMatch(/buildx build/);
+    expect(c.seen.sent).toBe(true);
+    expect(c.seen.afterMain?.procs.map(p => p.cmdline).join('\n')).toMatch(/buildx build/);
   });
 
   test('after the post step no process of the step is left, nothing of it under RUNNER_TEMP, nothing pushed', async () => {
-    expect(run.post?.exitCode).toBe(0);
-    expect(run.post?.stdout).toMatch(/stopped docker \(pid \d+\), left by the main step/);
-    expect(processesMarked(mark)).toEqual([]);
-    expect(entriesOf(path.join(run.runnerTemp, 'temp'))).toEqual([]);
-    expect(await listTags(reg, repo)).toEqual([]);
+    expect(c.run.post?.exitCode).toBe(0);
+    expect(c.run.post?.stdout).toMatch(/stopped docker \(pid \d+\), left by the main step/);
+    expect(processesMarked(c.mark)).toEqual([]);
+    expect(entriesOf(path.join(c.run.runnerTemp, 'temp'))).toEqual([]);
+    expect(await listTags(reg, c.repo)).toEqual([]);
   });
 });
 

@@ -269,12 +269,16 @@ describe('cosign-version: download from a loopback stand-in for the release host
 
   test('the release is downloaded, checked and used; the second run takes it from the tool cache', async () => {
     requests.length = 0;
+    const repo = uniqueRepo('cosign-dl');
     const first = await runAction({
       event: tagEvent('v1.0.0'),
       env: {RUNNER_TOOL_CACHE: toolCache},
-      inputs: inputs(uniqueRepo('cosign-dl'))
+      inputs: inputs(repo)
     });
     expect(errorLines(first.main.stdout)).toEqual([]);
+    // the registry holds the signature the downloaded cosign made, next to the release tag
+    const digest = first.main.outputs['digest'] ?? '';
+    expect(await listTags(reg, repo)).toEqual(expect.arrayContaining(['1.0.0', `${digest.replace(':', '-')}.sig`]));
     expect(first.main.stdout).toMatch(
       /sign: cosign 9\.9\.9 downloaded from http:\/\/127\.0\.0\.1:\d+, SHA-256 checked against cosign-sha256 \(cosign on PATH is a development build, not 9\.9\.9\)/
     );

@@ -5,8 +5,8 @@
  * Helpers run through the real `docker-credential-<name> get` protocol: the server URL on stdin, JSON on stdout.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import {jobConfigDir} from '../tools/docker/config';
 import {Runner} from '../tools/exec';
 import {canonicalRegistry, DOCKER_HUB} from '../reference';
 
@@ -27,7 +27,7 @@ export interface DockerConfigFile {
 
 /** The job's Docker config file: $DOCKER_CONFIG/config.json, else ~/.docker/config.json. */
 export function jobDockerConfigPath(env: Record<string, string | undefined>): string {
-  return path.join(env['DOCKER_CONFIG'] || path.join(env['HOME'] || os.homedir(), '.docker'), 'config.json');
+  return path.join(jobConfigDir(env), 'config.json');
 }
 
 export function readDockerConfig(file: string): DockerConfigFile {

@@ -11,9 +11,8 @@ import {readLayout} from '../oci-layout';
 import {Plan} from '../plan/types';
 import {RegistryClient, RegistryError} from '../registry';
 import {checkBuildxVersion, buildxVersion, runBuild} from '../tools/buildx/buildx';
-import {detectBuilder} from '../tools/buildx/driver';
-import {multiPlatformProblem} from '../tools/docker/engine';
-import {choosePaths, describePaths, PushDecision, STAGING_TAG, withPushDecision} from '../plan/datapath';
+import {detectBuilder, multiPlatformProblem} from '../tools/buildx/driver';
+import {choosePaths, describePaths, PushDecision, withPushDecision} from '../plan/datapath';
 import * as cosign from '../tools/cosign/cosign';
 import {chooseCosign} from '../tools/cosign/install';
 import {
@@ -40,7 +39,7 @@ import {
   Staged
 } from './publish';
 import {legSignatureAnnotations} from '../plan/staging';
-import {renderSummary} from './summary';
+import {humanSize, renderSummary} from './summary';
 import {checkScanner, GateOutcome, renderGateSummary, runGates} from './gate';
 import {pruneRepository, PruneResult, renderPruneSummary} from './prune';
 
@@ -87,18 +86,6 @@ export interface Outcome {
   pushed?: string;
   /** the gates run so far (also when one failed) */
   gates?: GateOutcome[];
-}
-
-/** 536870912 -> 512.0 MiB */
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${n} B` : `${v.toFixed(1)} ${units[u]}`;
 }
 
 export function summaryOf(
@@ -306,7 +293,7 @@ export async function execute(plan: Plan, {host, runner, env, signal}: Deps, tim
           if (!d.exportLayout)
             for (const image of d.builderImages)
               host.info(
-                `${image}@${digest}: pushed by the builder (${formatBytes(st.size)} in the build's ${((Date.now() - buildStarted) / 1000).toFixed(1)} s)`
+                `${image}@${digest}: pushed by the builder (${humanSize(st.size)} in the build's ${((Date.now() - buildStarted) / 1000).toFixed(1)} s)`
               );
           return st;
         });
@@ -445,7 +432,6 @@ export async function execute(plan: Plan, {host, runner, env, signal}: Deps, tim
         ts,
         {...st, manifests: ts.map(t => st.manifests[plan.targets.indexOf(t)] as (typeof st.manifests)[number])},
         plan.tags,
-        STAGING_TAG,
         s => host.info(s)
       );
     }

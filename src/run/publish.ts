@@ -433,9 +433,9 @@ export async function dropStagingTag(
   targets: readonly Target[],
   staged: Staged,
   tagNames: readonly string[],
-  stagingTag: string,
   log: (s: string) => void
 ): Promise<void> {
+  const stagingTag = STAGING_TAG;
   await Promise.all(
     targets.map(async t => {
       const i = targets.indexOf(t);

@@ -2,7 +2,8 @@
  * Which builder the build runs on and where the engine keeps images: read once in preflight, from
  * `docker buildx inspect [builder]` (the driver) and `docker info --format '{{json .DriverStatus}}'` (the image
  * store: the containerd snapshotter, `driver-type io.containerd.snapshotter.v1`, or the classic store). The push path
- * depends on both (src/plan/datapath.ts). Parsing is pure.
+ * depends on both (src/plan/datapath.ts), and several platforms need more than the docker driver on the classic store
+ * (multiPlatformProblem). Parsing and the rule are pure.
  */
 import {Runner} from '../exec';
 
@@ -65,4 +66,20 @@ export async function detectBuilder(
     driver: driver || 'docker',
     store: info.exitCode === 0 ? parseImageStore(info.stdout) : 'unknown'
   };
+}
+
+/**
+ * buildx's docker driver builds several platforms into one image only when the engine keeps images in the containerd
+ * image store; on the classic store it cannot (and it refuses an OCI export), so that pair is refused in preflight.
+ */
+/** The problem with building `platforms` on this builder and engine, as the line a user can act on; '' when none. */
+export function multiPlatformProblem(driver: string, store: ImageStore, platforms: readonly string[]): string {
+  if (platforms.length < 2 || driver !== 'docker' || store !== 'classic') return '';
+  return (
+    `platforms: ${platforms.join(',')} needs a builder that can build several platforms: this one uses buildx's docker ` +
+    `driver on an engine with the classic image store, which holds one platform per image. Add ` +
+    `docker/setup-buildx-action (driver docker-container) before this step, or enable the containerd image store ` +
+    `of the engine ("features": {"containerd-snapshotter": true} in /etc/docker/daemon.json), or build one platform. ` +
+    `Nothing was built or pushed.`
+  );
 }

@@ -1,4 +1,4 @@
-import {ImageStore, multiPlatformProblem} from '../../../src/tools/docker/engine';
+import {ImageStore, multiPlatformProblem} from '../../../src/tools/buildx/driver';
 
 const two = ['linux/amd64', 'linux/arm64'];
 
