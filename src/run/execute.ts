@@ -10,8 +10,8 @@ import {Host} from '../hosts/host';
 import {readLayout} from '../oci-layout';
 import {Plan} from '../plan/types';
 import {RegistryClient, RegistryError} from '../registry';
-import {checkBuildxVersion, buildxVersion, runBuild} from '../tools/buildx/buildx';
-import {detectBuilder, multiPlatformProblem} from '../tools/buildx/driver';
+import {checkBuildxVersion, runBuild} from '../tools/buildx/buildx';
+import {detectBuildx, multiPlatformProblem} from '../tools/buildx/driver';
 import {choosePaths, describePaths, PushDecision, withPushDecision} from '../plan/datapath';
 import * as cosign from '../tools/cosign/cosign';
 import {chooseCosign} from '../tools/cosign/install';
@@ -178,11 +178,14 @@ export async function execute(plan: Plan, {host, runner, env, signal}: Deps, tim
   async function run(): Promise<void> {
     const {signer, decision} = await step('Preflight', async () => {
       // the builder's driver and the engine's image store are read once, with the other preflight calls
-      const [s, version, builder] = await Promise.all([
+      const [s, facts] = await Promise.all([
         preflight(),
-        plan.build ? buildxVersion(runner, toolEnv) : Promise.resolve(undefined),
-        plan.build && plan.push ? detectBuilder(runner, plan.build.plan.builder, toolEnv) : Promise.resolve(undefined)
+        plan.build
+          ? detectBuildx(runner, {builder: plan.build.plan.builder, env: toolEnv, stepEnv: env, driver: !!plan.push})
+          : Promise.resolve(undefined)
       ]);
+      const builder = facts?.builder;
+      const version = facts?.version;
       let d: PushDecision | undefined;
       if (plan.push && builder) {
         host.info(`builder ${builder.name}: driver ${builder.driver}, image store ${builder.store}`);

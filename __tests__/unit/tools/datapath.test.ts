@@ -1,4 +1,7 @@
-import {parseBuilderInspect, parseImageStore} from '../../../src/tools/buildx/driver';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {parseBuilderInspect, parseImageStore, parseInfo, usesDefaultBuilder} from '../../../src/tools/buildx/driver';
 import {BuildPlan, buildArgs, isTransientPushFailure} from '../../../src/tools/buildx/buildx';
 import {builderOutput, choosePaths, describePaths, STAGING_TAG, withPushDecision} from '../../../src/plan/datapath';
 import {LoginPlan, Target} from '../../../src/plan/types';
@@ -55,6 +58,48 @@ describe('the builder and the image store', () => {
     ['{}', 'unknown']
   ])('docker info %#', (stdout, expected) => {
     expect(parseImageStore(stdout)).toBe(expected);
+  });
+
+  // docker 26.1 with Debian's buildx, an official release, none, a broken plugin, and no engine (client part only)
+  const DEBIAN = `[{"SchemaVersion":"0.1.0","Vendor":"Docker Inc.","Version":"0.13.1+ds1","ShortDescription":"Docker Buildx","Name":"buildx","Path":"/usr/libexec/docker/cli-plugins/docker-buildx"}]`;
+  const RELEASE = `[{"Name":"compose","Version":"v2.29.1"},{"Name":"buildx","Version":"v0.19.3","Path":"/root/.docker/cli-plugins/docker-buildx"}]`;
+  test.each([
+    [`${DEBIAN}\t[["driver-type","io.containerd.snapshotter.v1"]]\n`, {buildx: '0.13.1', store: 'containerd'}],
+    [`${RELEASE}\t[["Backing Filesystem","extfs"]]`, {buildx: '0.19.3', store: 'classic'}],
+    ['[]\tnull', {buildx: '', store: 'classic'}],
+    ['[{"Name":"buildx","Version":"v0.19.3","Err":"not executable"}]\tnull', {buildx: '', store: 'classic'}],
+    [`${DEBIAN}\t`, {buildx: '0.13.1', store: 'unknown'}],
+    ['Client: Docker Engine\n', {buildx: '', store: 'unknown'}]
+  ])('docker info (plugins and store) %#', (stdout, expected) => {
+    expect(parseInfo(stdout)).toEqual(expected);
+  });
+
+  describe('the default builder, as buildx picks it', () => {
+    const dirs = (o: {current?: boolean; config?: string}): Record<string, string> => {
+      const root = fs.mkdtempSync(path.join(os.tmpdir(), 'pi-default-builder-'));
+      const bx = path.join(root, 'buildx');
+      fs.mkdirSync(bx);
+      if (o.current) fs.writeFileSync(path.join(bx, 'current'), '{"Key":"unix:///var/run/docker.sock","Name":"b"}');
+      if (o.config !== undefined) fs.writeFileSync(path.join(root, 'config.json'), o.config);
+      return {DOCKER_CONFIG: root, BUILDX_CONFIG: bx};
+    };
+    test.each([
+      ['a fresh runner', '', {}, {}, true],
+      ['a config with logins only', '', {config: '{"auths":{}}'}, {}, true],
+      ['the default context chosen', '', {config: '{"currentContext":"default"}'}, {}, true],
+      ['DOCKER_HOST alone (the default builder of that engine)', '', {}, {DOCKER_HOST: 'unix:///x.sock'}, true],
+      ['a builder input', 'b', {}, {}, false],
+      ['BUILDX_BUILDER', '', {}, {BUILDX_BUILDER: 'b'}, false],
+      ['a builder selected (docker buildx use, setup-buildx-action)', '', {current: true}, {}, false],
+      ['a docker context chosen in the config', '', {config: '{"currentContext":"remote"}'}, {}, false],
+      ['DOCKER_CONTEXT', '', {}, {DOCKER_CONTEXT: 'remote'}, false],
+      ['an unreadable config', '', {config: '{'}, {}, false]
+    ])('%s', (_name, builder, files, env, expected) => {
+      expect(usesDefaultBuilder(builder, {...dirs(files), ...env})).toBe(expected);
+    });
+    test('without the step config and buildx state it cannot tell: inspect runs', () => {
+      expect(usesDefaultBuilder('', {})).toBe(false);
+    });
   });
 });
 

@@ -1,8 +1,8 @@
 /** The GitHub Actions host: workflow commands, GITHUB_OUTPUT / GITHUB_ENV / GITHUB_STATE, the job summary. */
-import * as core from '@actions/core';
 import {errorMessage} from '../../errors';
 import {PostState} from '../../run/cleanup';
 import {Host} from '../host';
+import {commands} from './commands';
 import {saveState} from './state';
 
 /**
@@ -23,22 +23,22 @@ export class GitHubHost implements Host {
   state: PostState | undefined;
 
   info(line: string): void {
-    core.info(neutralizeCommands(line));
+    commands.info(neutralizeCommands(line));
   }
   warning(line: string): void {
-    core.warning(line);
+    commands.warning(line);
   }
   notice(line: string): void {
-    core.notice(line);
+    commands.notice(line);
   }
   debug(line: string): void {
-    core.debug(line);
+    commands.debug(line);
   }
   isDebug(): boolean {
-    return core.isDebug();
+    return commands.isDebug();
   }
   group<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    return core.group(name, fn);
+    return commands.group(name, fn);
   }
   /** Registers a secret and each of its lines (multi-line secrets such as PEM keys are masked line by line), once. */
   mask(secret: string): void {
@@ -52,25 +52,25 @@ export class GitHubHost implements Host {
     ]) {
       if (this.#masked.has(s)) continue;
       this.#masked.add(s);
-      core.setSecret(s);
+      commands.mask(s);
     }
   }
   setOutput(name: string, value: string): void {
-    core.setOutput(name, value);
+    commands.setOutput(name, value);
   }
   exportVariable(name: string, value: string): void {
-    core.exportVariable(name, value);
+    commands.exportVariable(name, value);
   }
   saveState(state: PostState): void {
     this.state = {...state, daemonCAs: [...state.daemonCAs]};
     saveState(state);
   }
-  async summary(markdown: string): Promise<void> {
-    if (!process.env['GITHUB_STEP_SUMMARY']) return;
+  summary(markdown: string): Promise<void> {
     try {
-      await core.summary.addRaw(markdown).write();
+      commands.summary(markdown);
     } catch (e) {
-      core.warning(`could not write the job summary: ${errorMessage(e)}`);
+      commands.warning(`could not write the job summary: ${errorMessage(e)}`);
     }
+    return Promise.resolve();
   }
 }

@@ -1,5 +1,5 @@
 /** The post step: the safety net for a cancelled or crashed main step. Never fails the job. */
-import * as core from '@actions/core';
+import {commands} from './commands';
 import {errorMessage} from '../../errors';
 import {cleanup} from '../../run/cleanup';
 import {Runner, stopRecordedChildren} from '../../tools/exec';
@@ -10,15 +10,16 @@ export async function post({env, runner}: {env: Record<string, string | undefine
     // children a killed main step left (a `docker buildx build` still writing into RUNNER_TEMP): stopped first, so
     // that nothing writes into the folders removed below
     const pidFile = readChildrenFile(env);
-    if (pidFile) for (const c of await stopRecordedChildren(pidFile)) core.info(`stopped ${c}, left by the main step`);
+    if (pidFile)
+      for (const c of await stopRecordedChildren(pidFile)) commands.info(`stopped ${c}, left by the main step`);
     const state = readState(env);
     if (!state?.dockerConfig) return;
-    if (!state.logout) core.info(`logout: false: keeping the Docker config at ${state.dockerConfig}`);
-    await core.group('Clean-up', async () => {
-      for (const p of await cleanup(runner, state)) core.warning(p);
-      if (state.logout) core.info(`removed ${state.dockerConfig}`);
+    if (!state.logout) commands.info(`logout: false: keeping the Docker config at ${state.dockerConfig}`);
+    await commands.group('Clean-up', async () => {
+      for (const p of await cleanup(runner, state)) commands.warning(p);
+      if (state.logout) commands.info(`removed ${state.dockerConfig}`);
     });
   } catch (e) {
-    core.warning(`post step: ${errorMessage(e)}`);
+    commands.warning(`post step: ${errorMessage(e)}`);
   }
 }

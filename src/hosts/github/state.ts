@@ -1,5 +1,5 @@
 /** What the main step hands to the post step (GITHUB_STATE), read lazily. Never holds a secret. */
-import * as core from '@actions/core';
+import {commands} from './commands';
 import {PostState} from '../../run/cleanup';
 
 const KEY = 'publish-image';
@@ -9,14 +9,14 @@ export function isPost(env: Record<string, string | undefined>): boolean {
 }
 
 export function markMainStarted(): void {
-  core.saveState('isPost', 'true');
+  commands.saveState('isPost', 'true');
 }
 
 const CHILDREN = 'publish-image-children';
 
 /** Where the main step keeps the pids of its running children (for the post step, after a SIGKILL of the main). */
 export function saveChildrenFile(file: string): void {
-  core.saveState(CHILDREN, file);
+  commands.saveState(CHILDREN, file);
 }
 
 export function readChildrenFile(env: Record<string, string | undefined>): string {
@@ -24,7 +24,7 @@ export function readChildrenFile(env: Record<string, string | undefined>): strin
 }
 
 export function saveState(s: PostState): void {
-  core.saveState(KEY, JSON.stringify(s));
+  commands.saveState(KEY, JSON.stringify(s));
 }
 
 export function readState(env: Record<string, string | undefined>): PostState | undefined {
