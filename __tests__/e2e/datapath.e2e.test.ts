@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {errorLines, runAction, RunResult, tagEvent} from '../helpers/harness';
-import {basicAccess, buildCount, testEnv, uniqueRepo} from '../helpers/env';
+import {basicAccess, buildCount, registryAuthYaml, testEnv, tlsAccess, uniqueRepo} from '../helpers/env';
 import {FaultProxy, startFaultProxy} from '../helpers/fault-proxy';
 import {getManifest, listTags} from '../helpers/registry';
 
@@ -103,6 +103,49 @@ describe('a 96 MiB publish: the builder pushes, nothing of the image lands under
     expect(out).toContain(`published ${image}@${run.main.outputs['digest']} (5 tags)`);
     // Distribution 2.8 cannot delete a tag alone: the staging tag is kept, said once
     expect(out).toContain(`${image}:${STAGING}: kept (the registry does not delete by tag: 400`);
+  });
+
+  test("promote copies it to two registries at once, blob by blob as a stream: the step's memory stays below the image's size", async () => {
+    const digest = run.main.outputs['digest'] ?? '';
+    const toTls = uniqueRepo('streamed');
+    const toOpen = uniqueRepo('streamed');
+    let rssKiB = 0;
+    const promoted = await runAction({
+      event: tagEvent('v3.1.0'),
+      inputs: {
+        images: `${env.PI_REG_TLS}/${toTls}\n${env.PI_REG_OPEN}/${toOpen}`,
+        mode: 'promote',
+        source: `${image}@${digest}`,
+        'registry-auth': `${registryAuthYaml(env)}\n- registry: ${env.PI_REG_OPEN}`,
+        platforms: 'linux/amd64'
+      },
+      onMainSpawn: child => {
+        const timer = setInterval(() => {
+          try {
+            const m = /VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+            if (m) rssKiB = Math.max(rssKiB, Number(m[1]));
+          } catch {
+            // exited
+          }
+        }, 20);
+        child.on('exit', () => clearInterval(timer));
+      }
+    });
+    expect(errorLines(promoted.main.stdout)).toEqual([]);
+    expect(promoted.main.exitCode).toBe(0);
+    expect(promoted.main.outputs['digest']).toBe(digest);
+    expect((await getManifest(tlsAccess(env), toTls, '3.1.0')).digest).toBe(digest);
+    expect((await getManifest({host: env.PI_REG_OPEN, user: '', password: ''}, toOpen, '3.1.0')).digest).toBe(digest);
+    // 96 MiB went to two registries, 4 blobs at a time each: held in memory, that alone would be 192 MiB
+    expect(rssKiB).toBeGreaterThan(0);
+    expect(rssKiB / 1024).toBeLessThan(170);
+    // each target's closing line says what was sent, in how long and how fast
+    for (const t of [`${env.PI_REG_TLS}/${toTls}`, `${env.PI_REG_OPEN}/${toOpen}`])
+      expect(promoted.main.stdout).toMatch(
+        new RegExp(
+          `${t.replace(/[.]/g, '\\.')}@${digest}: copied from .* \\(\\d+ blobs: \\d+ copied.*; 9\\d\\.\\d MiB sent in \\d+\\.\\d s \\(\\d+(\\.\\d)? [KMG]iB/s\\)`
+        )
+      );
   });
 
   test('the staging tag is in no output and in no summary', async () => {

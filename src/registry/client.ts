@@ -93,6 +93,8 @@ export type Body = Buffer | (() => Readable);
 interface CallOptions {
   headers?: Record<string, string>;
   body?: Body;
+  /** a 2xx answer's body is left as a stream (HttpResponse.stream) */
+  stream?: boolean;
   /** statuses returned instead of thrown */
   ok?: number[];
   /** scopes the call needs (default: pull, or pull,push for writes) */
@@ -337,6 +339,49 @@ export class RegistryClient {
   }
 
   /** True when the repository holds the blob. */
+  /**
+   * A blob as a stream, opened when first read (a storage redirect followed without the registry's credentials) and
+   * checked against its digest as it flows: a mismatch fails the stream at its end. Nothing is held in memory, so a
+   * gigabyte layer copies in the memory of a few chunks. One attempt: the caller's upload retries open it again.
+   */
+  blobStream(repo: Repository, digest: string): Readable {
+    const what = `GET ${repo.registry}/${repo.path} blob ${digest}`;
+    const open = async (): Promise<Readable> => {
+      const res = await this.call(repo, 'GET', `/blobs/${digest}`, {
+        ok: [301, 302, 303, 307, 308],
+        what,
+        retry: false,
+        stream: true
+      });
+      if (res.status >= 300 && res.headers['location']) {
+        const target = new URL(res.headers['location'], await this.origin(repo.registry));
+        const r = await this.call(repo, 'GET', target.toString(), {
+          what: `${what} (storage)`,
+          retry: false,
+          stream: true
+        });
+        return r.stream ?? Readable.from([r.body]);
+      }
+      return res.stream ?? Readable.from([res.body]);
+    };
+    return Readable.from(
+      (async function* () {
+        const hash = createHash('sha256');
+        for await (const chunk of await open()) {
+          hash.update(chunk as Buffer);
+          yield chunk as Buffer;
+        }
+        if (`sha256:${hash.digest('hex')}` !== digest)
+          throw new RegistryError(
+            `${repo.registry}/${repo.path} blob ${digest}: content does not match its digest`,
+            0,
+            true
+          );
+      })(),
+      {objectMode: false}
+    );
+  }
+
   async hasBlob(repo: Repository, digest: string): Promise<boolean> {
     const res = await this.call(repo, 'HEAD', `/blobs/${digest}`, {
       ok: [404],
@@ -547,7 +592,18 @@ export class RegistryClient {
     const payload = typeof o.body === 'function' ? o.body() : o.body;
     let res: HttpResponse;
     try {
-      res = await this.transport.send(url, {method, headers: h, body: payload, trustHost});
+      if (o.stream) {
+        const r = await this.transport.stream(url, {method, headers: h, body: payload, trustHost});
+        // only a success streams: an error's body is read for its message
+        res =
+          r.status >= 200 && r.status < 300
+            ? r
+            : {
+                status: r.status,
+                headers: r.headers,
+                body: Buffer.from(await (r.stream as Readable & {arrayBuffer(): Promise<ArrayBuffer>}).arrayBuffer())
+              };
+      } else res = await this.transport.send(url, {method, headers: h, body: payload, trustHost});
     } catch (e) {
       if (payload instanceof Readable) payload.destroy();
       const code = errorCode(e);

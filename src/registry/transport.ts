@@ -12,6 +12,7 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import {Readable} from 'node:stream';
 import * as tls from 'node:tls';
 import {Agent, Dispatcher, ProxyAgent, request as undiciRequest} from 'undici';
 import {isLoopbackHost} from '../reference';
@@ -273,6 +274,8 @@ export interface HttpResponse {
   status: number;
   headers: Record<string, string>;
   body: Buffer;
+  /** the body as it arrives (a streamed 2xx answer: `body` is then empty) */
+  stream?: Readable;
 }
 
 export interface SendOptions {
@@ -344,6 +347,13 @@ export class Transport {
   }
 
   async send(url: URL | string, o: SendOptions): Promise<HttpResponse> {
+    const res = await this.stream(url, o);
+    const body = Buffer.from(await (res.stream as Readable & {arrayBuffer(): Promise<ArrayBuffer>}).arrayBuffer());
+    return {status: res.status, headers: res.headers, body};
+  }
+
+  /** The request, with the answer's body left as a stream (blob copies: no blob is held in memory). */
+  async stream(url: URL | string, o: SendOptions): Promise<HttpResponse & {stream: Readable}> {
     const u = typeof url === 'string' ? new URL(url) : url;
     const res = await undiciRequest(u, {
       method: o.method,
@@ -351,11 +361,10 @@ export class Transport {
       body: o.body as Dispatcher.DispatchOptions['body'],
       dispatcher: this.dispatcher(u, o.trustHost)
     });
-    const body = Buffer.from(await res.body.arrayBuffer());
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(res.headers))
       if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
-    return {status: res.statusCode, headers, body};
+    return {status: res.statusCode, headers, body: Buffer.alloc(0), stream: res.body};
   }
 
   async close(): Promise<void> {

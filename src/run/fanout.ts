@@ -5,7 +5,6 @@
  * then follow as in a single job (main.ts).
  */
 import {Source} from '../config/inputs';
-import {Readable} from 'node:stream';
 import {IndexEntry, Manifest, MANIFEST_TYPES, platformString, RegistryClient, RegistryError, sha256} from '../registry';
 import {
   EMPTY_DESCRIPTOR,
@@ -18,7 +17,8 @@ import {
   stagingPrefix,
   stagingTag
 } from '../plan/staging';
-import {distinctRepos, imagePlatforms, missingPlatforms, normalPlatform} from './publish';
+import {distinctRepos, imagePlatforms, missingPlatforms, normalPlatform, pool} from './publish';
+import {TransferProgress} from './progress';
 import {Target} from '../plan/types';
 import {InputError} from '../errors';
 
@@ -197,21 +197,34 @@ export async function promote(
     manifests.push(m);
   };
   await visit(root);
-  for (const t of distinctRepos(targets)) {
-    const counts = {exists: 0, mounted: 0, uploaded: 0};
-    const sameRegistry = t.repo.registry === source.repo.registry;
-    for (const [digest, size] of blobs) {
-      const body = (): Readable =>
-        Readable.from(
-          (async function* () {
-            yield await client.getBlob(source.repo, digest);
-          })()
+  const total = [...blobs.values()].reduce((a, n) => a + n, 0);
+  const progress = new TransferProgress(log);
+  try {
+    // every repository at once, 4 blobs at a time each; a blob flows from the source to the target as it is read
+    await Promise.all(
+      distinctRepos(targets).map(async t => {
+        const counts = {exists: 0, mounted: 0, uploaded: 0};
+        const sameRegistry = t.repo.registry === source.repo.registry;
+        progress.begin(t.image, total);
+        await pool([...blobs], 4, async ([digest, size]) => {
+          const how = await client.pushBlob(
+            t.repo,
+            digest,
+            size,
+            () => progress.counted(t.image, digest, client.blobStream(source.repo, digest)),
+            sameRegistry ? source.repo.path : undefined
+          );
+          if (how !== 'uploaded') progress.skipped(t.image, digest, size);
+          counts[how]++;
+        });
+        // children before the index that names them (the order visit() found them in)
+        for (const m of manifests) await client.putManifest(t.repo, m.digest, m);
+        log(
+          `${t.image}@${source.digest}: copied from ${source.ref} (${blobs.size} blobs: ${counts.uploaded} copied, ${counts.mounted} mounted, ${counts.exists} already there; ${manifests.length} manifests${progress.closing(t.image)})`
         );
-      counts[await client.pushBlob(t.repo, digest, size, body, sameRegistry ? source.repo.path : undefined)]++;
-    }
-    for (const m of manifests) await client.putManifest(t.repo, m.digest, m);
-    log(
-      `${t.image}@${source.digest}: copied from ${source.ref} (${blobs.size} blobs: ${counts.uploaded} copied, ${counts.mounted} mounted, ${counts.exists} already there; ${manifests.length} manifests)`
+      })
     );
+  } finally {
+    progress.stop();
   }
 }

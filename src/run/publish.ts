@@ -11,6 +11,7 @@ import {blobPath, LayoutImage} from '../oci-layout';
 import {IndexEntry, Manifest, platformString, RegistryClient, RegistryError} from '../registry';
 import {repoName} from '../reference';
 import {STAGING_TAG} from '../plan/datapath';
+import {TransferProgress} from './progress';
 
 export interface Published {
   digest: string;
@@ -80,35 +81,43 @@ export async function pushByDigest(
     if (!list.some(x => x.repo.path === t.repo.path)) list.push(t);
     byRegistry.set(t.repo.registry, list);
   }
-  await Promise.all(
-    [...byRegistry.values()].map(async list => {
-      let first: string | undefined;
-      for (const t of list) {
-        const counts = {exists: 0, mounted: 0, uploaded: 0};
-        await pool(image.blobs, 4, async b => {
-          const how = await client.pushBlob(
-            t.repo,
-            b.digest,
-            b.size,
-            () => fs.createReadStream(blobPath(layoutDir, b.digest)),
-            first
-          );
-          counts[how]++;
-        });
-        for (const m of image.manifests) {
-          await client.putManifest(t.repo, m.descriptor.digest, {
-            digest: m.descriptor.digest,
-            mediaType: m.descriptor.mediaType,
-            body: m.body
+  const total = image.blobs.reduce((a, b) => a + b.size, 0);
+  const progress = new TransferProgress(log);
+  try {
+    await Promise.all(
+      [...byRegistry.values()].map(async list => {
+        let first: string | undefined;
+        for (const t of list) {
+          const counts = {exists: 0, mounted: 0, uploaded: 0};
+          progress.begin(t.image, total);
+          await pool(image.blobs, 4, async b => {
+            const how = await client.pushBlob(
+              t.repo,
+              b.digest,
+              b.size,
+              () => progress.counted(t.image, b.digest, fs.createReadStream(blobPath(layoutDir, b.digest))),
+              first
+            );
+            if (how !== 'uploaded') progress.skipped(t.image, b.digest, b.size);
+            counts[how]++;
           });
+          for (const m of image.manifests) {
+            await client.putManifest(t.repo, m.descriptor.digest, {
+              digest: m.descriptor.digest,
+              mediaType: m.descriptor.mediaType,
+              body: m.body
+            });
+          }
+          log(
+            `${t.image}@${image.root.digest}: ${image.blobs.length} blobs (${counts.uploaded} uploaded, ${counts.mounted} mounted, ${counts.exists} already there), ${image.manifests.length} manifests${progress.closing(t.image)}`
+          );
+          first ??= t.repo.path;
         }
-        log(
-          `${t.image}@${image.root.digest}: ${image.blobs.length} blobs (${counts.uploaded} uploaded, ${counts.mounted} mounted, ${counts.exists} already there), ${image.manifests.length} manifests`
-        );
-        first ??= t.repo.path;
-      }
-    })
-  );
+      })
+    );
+  } finally {
+    progress.stop();
+  }
 }
 
 /** Fetches the pushed manifest from one repository, waiting a little for it to become visible. */

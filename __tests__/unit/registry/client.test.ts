@@ -652,6 +652,38 @@ describe('RegistryClient against a fake registry', () => {
       expect(reqs(reg, 'GET')).toHaveLength(2);
     });
 
+    const readAll = async (r: NodeJS.ReadableStream): Promise<Buffer> => {
+      const parts: Buffer[] = [];
+      for await (const c of r) parts.push(c as Buffer);
+      return Buffer.concat(parts);
+    };
+
+    test('blobStream streams the blob, with the redirect to storage taken without the registry credentials', async () => {
+      const reg = await registry({kind: 'basic', username: 'octo', password: 'p4ss'});
+      const bytes = Buffer.alloc(3 * 1024 * 1024, 7);
+      const d = reg.addBlob('team/app', bytes);
+      const storage = track(
+        await TestServer.start(req =>
+          req.headers.authorization ? {status: 403, body: 'credentials leaked'} : {status: 200, body: bytes}
+        )
+      );
+      reg.storageOrigin = storage.origin;
+      const stream = client({credentials: creds(reg.host)}).blobStream(repoOf(reg), d);
+      expect(reqs(reg, 'GET')).toHaveLength(0); // opened when first read
+      expect((await readAll(stream)).equals(bytes)).toBe(true);
+      expect(storage.requests[0]?.headers.authorization).toBeUndefined();
+    });
+
+    test('blobStream fails at its end when the content does not match the digest, and on an error status', async () => {
+      const reg = await registry();
+      const d = reg.addBlob('team/app', 'good');
+      reg.intercept = req => (req.method === 'GET' ? {status: 200, body: 'tampered'} : undefined);
+      await expect(readAll(client().blobStream(repoOf(reg), d))).rejects.toThrow('content does not match its digest');
+      reg.intercept = req =>
+        req.method === 'GET' ? {status: 404, body: '{"errors":[{"code":"BLOB_UNKNOWN"}]}'} : undefined;
+      await expect(readAll(client({retries: 1}).blobStream(repoOf(reg), d))).rejects.toThrow(/404 BLOB_UNKNOWN/);
+    });
+
     test('hasBlob: HEAD 200 true, 404 false', async () => {
       const reg = await registry();
       const d = reg.addBlob('team/app', 'x');

@@ -75,11 +75,11 @@ describe('the builder and the image store', () => {
   });
 
   describe('the default builder, as buildx picks it', () => {
-    const dirs = (o: {current?: boolean; config?: string}): Record<string, string> => {
+    const dirs = (o: {current?: string; config?: string}): Record<string, string> => {
       const root = fs.mkdtempSync(path.join(os.tmpdir(), 'pi-default-builder-'));
       const bx = path.join(root, 'buildx');
       fs.mkdirSync(bx);
-      if (o.current) fs.writeFileSync(path.join(bx, 'current'), '{"Key":"unix:///var/run/docker.sock","Name":"b"}');
+      if (o.current !== undefined) fs.writeFileSync(path.join(bx, 'current'), o.current);
       if (o.config !== undefined) fs.writeFileSync(path.join(root, 'config.json'), o.config);
       return {DOCKER_CONFIG: root, BUILDX_CONFIG: bx};
     };
@@ -90,7 +90,21 @@ describe('the builder and the image store', () => {
       ['DOCKER_HOST alone (the default builder of that engine)', '', {}, {DOCKER_HOST: 'unix:///x.sock'}, true],
       ['a builder input', 'b', {}, {}, false],
       ['BUILDX_BUILDER', '', {}, {BUILDX_BUILDER: 'b'}, false],
-      ['a builder selected (docker buildx use, setup-buildx-action)', '', {current: true}, {}, false],
+      [
+        'the default builder recorded by a build',
+        '',
+        {current: '{"Key":"unix:///var/run/docker.sock","Name":"","Global":false}'},
+        {},
+        true
+      ],
+      [
+        'a builder selected (docker buildx use, setup-buildx-action)',
+        '',
+        {current: '{"Key":"unix:///var/run/docker.sock","Name":"b","Global":false}'},
+        {},
+        false
+      ],
+      ['an unreadable current', '', {current: '{'}, {}, false],
       ['a docker context chosen in the config', '', {config: '{"currentContext":"remote"}'}, {}, false],
       ['DOCKER_CONTEXT', '', {}, {DOCKER_CONTEXT: 'remote'}, false],
       ['an unreadable config', '', {config: '{'}, {}, false]

@@ -68,7 +68,7 @@ export function parseInfo(stdout: string): {buildx: string; store: ImageStore} {
 
 /**
  * True when buildx would build on the default builder of the default context: no builder named, no `BUILDX_BUILDER`,
- * no builder ever selected in the buildx state (`current`), no docker context chosen (`DOCKER_CONTEXT`,
+ * no builder selected in the buildx state (`current` names none), no docker context chosen (`DOCKER_CONTEXT`,
  * `currentContext`). That builder's driver is docker, so `docker buildx inspect` has nothing to add.
  */
 export function usesDefaultBuilder(builder: string, env: Record<string, string | undefined>): boolean {
@@ -76,7 +76,13 @@ export function usesDefaultBuilder(builder: string, env: Record<string, string |
   const buildxDir = env['BUILDX_CONFIG'];
   const configDir = env['DOCKER_CONFIG'];
   if (!buildxDir || !configDir) return false;
-  if (fs.existsSync(path.join(buildxDir, 'current'))) return false;
+  // buildx records the builder in use in `current`; an empty name is the default builder (every build writes one)
+  try {
+    const current = JSON.parse(fs.readFileSync(path.join(buildxDir, 'current'), 'utf8')) as {Name?: string};
+    if (current.Name) return false;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return false;
+  }
   try {
     const cfg = JSON.parse(fs.readFileSync(path.join(configDir, 'config.json'), 'utf8')) as {currentContext?: string};
     return !cfg.currentContext || cfg.currentContext === 'default';
