@@ -136,9 +136,10 @@ describe('a 96 MiB publish: the builder pushes, nothing of the image lands under
     expect(promoted.main.outputs['digest']).toBe(digest);
     expect((await getManifest(tlsAccess(env), toTls, '3.1.0')).digest).toBe(digest);
     expect((await getManifest({host: env.PI_REG_OPEN, user: '', password: ''}, toOpen, '3.1.0')).digest).toBe(digest);
-    // 96 MiB went to two registries, 4 blobs at a time each: held in memory, that alone would be 192 MiB
+    // 96 MiB went to two registries, 4 blobs at a time each. Holding each blob whole, the step peaked at 366 MiB
+    // here; streamed, at 146-179 MiB (the rest is the process and chunks the GC has not freed yet)
     expect(rssKiB).toBeGreaterThan(0);
-    expect(rssKiB / 1024).toBeLessThan(170);
+    expect(rssKiB / 1024).toBeLessThan(230);
     // each target's closing line says what was sent, in how long and how fast
     for (const t of [`${env.PI_REG_TLS}/${toTls}`, `${env.PI_REG_OPEN}/${toOpen}`])
       expect(promoted.main.stdout).toMatch(
@@ -198,6 +199,54 @@ describe("a transient registry error during the builder's push (fault proxy)", (
       expect(proxy.injected[rule.name]).toBe(1);
       const digest = run.main.outputs['digest'];
       for (const tag of ['4.0.0', 'latest']) expect((await getManifest(reg, repo, tag)).digest).toBe(digest);
+    } finally {
+      fs.rmSync(context, {recursive: true, force: true});
+    }
+  });
+});
+
+describe('a new repository of known layers: the builder mounts them from the repository that has them', () => {
+  let proxy: FaultProxy;
+  beforeAll(async () => {
+    proxy = await startFaultProxy(env.PI_REG_BASIC);
+  });
+  afterAll(async () => {
+    await proxy.close();
+  });
+
+  test('the second repository uploads no layer: each is mounted (counted at the registry)', async () => {
+    const first = uniqueRepo('known-a');
+    const second = uniqueRepo('known-b');
+    const context = largeContext(6, 3);
+    const publish = (repo: string): Promise<RunResult> =>
+      runAction({
+        event: tagEvent('v5.0.0'),
+        inputs: {...creds, images: `${proxy.host}/${repo}`, context, platforms: 'linux/amd64', push: 'true'}
+      });
+    try {
+      const a = await publish(first);
+      expect(a.main.exitCode).toBe(0);
+      const from = proxy.seenWithQuery.length;
+      const b = await publish(second);
+      expect(errorLines(b.main.stdout)).toEqual([]);
+      expect(b.main.exitCode).toBe(0);
+      const platformDigest = (JSON.parse(b.main.outputs['platform-digests'] ?? '{}') as Record<string, string>)[
+        'linux/amd64'
+      ];
+      const layers = ((await getManifest(reg, second, platformDigest ?? '')).json.layers ?? []).map(l => l.digest);
+      expect(layers).toHaveLength(3);
+      const during = proxy.seenWithQuery.slice(from);
+      // what did go up (the config: its label `created` is new each run) carries its digest in the PUT's query
+      expect(during.filter(r => /^PUT \/v2\/.*\/blobs\/uploads\/.*digest=sha256/.test(r)).length).toBeGreaterThan(0);
+      // a query value as containerd writes it, escaped or not
+      const q = (v: string): string => v.replace(/[:/]/g, c => `(${c}|${encodeURIComponent(c)})`);
+      for (const l of layers) {
+        expect(during).toContainEqual(
+          expect.stringMatching(new RegExp(`^POST /v2/${second}/blobs/uploads/\\?.*mount=${q(l)}.*from=${q(first)}`))
+        );
+        // the layer's bytes never went up again: no upload was completed with its digest
+        expect(during.filter(r => r.startsWith('PUT ') && new RegExp(`digest=${q(l)}`).test(r))).toEqual([]);
+      }
     } finally {
       fs.rmSync(context, {recursive: true, force: true});
     }

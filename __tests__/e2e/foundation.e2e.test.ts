@@ -196,7 +196,7 @@ describe('debug logs (RUNNER_DEBUG=1)', () => {
     expect(run.main.exitCode).toBe(0);
     const debug = run.main.stdout.split('\n').filter(l => l.startsWith('::debug::'));
     expect(debug.some(l => l.startsWith('::debug::run: docker info --format'))).toBe(true);
-    expect(debug.some(l => /^::debug::exit 0 after \d+ ms: docker buildx/.test(l))).toBe(true);
+    expect(debug.some(l => /^::debug::exit 0 after \d+ ms: docker info/.test(l))).toBe(true);
     expect(
       debug.some(l => new RegExp(`^::debug::PUT http://${env.PI_REG_BASIC}/v2/${repo}/manifests/main -> 201`).test(l))
     ).toBe(true);

@@ -51,6 +51,8 @@ export interface FaultProxy {
   injected: Record<string, number>;
   /** every request seen: "METHOD /path" */
   seen: string[];
+  /** every request seen with its query: "METHOD /path?query" (mounts: `?mount=<digest>&from=<repo>`) */
+  seenWithQuery: string[];
   /** the Authorization header of every request seen ('' when none): "METHOD /path auth" */
   authSeen: string[];
   setRules(rules: Rule[]): void;
@@ -68,12 +70,14 @@ export async function startFaultProxy(target: string, opts: ProxyOptions = {}): 
   let rules: Rule[] = [];
   const injected: Record<string, number> = {};
   const seen: string[] = [];
+  const seenWithQuery: string[] = [];
   const authSeen: string[] = [];
   const dead = new Set<string>();
   const [targetHost, targetPort] = target.split(':');
   const server = http.createServer((req, res) => {
     const url = req.url ?? '/';
     seen.push(`${req.method} ${url.split('?')[0]}`);
+    seenWithQuery.push(`${req.method} ${url}`);
     authSeen.push(`${req.method} ${url.split('?')[0]} ${req.headers.authorization ?? ''}`);
     if (dead.has(url.split('?')[0] ?? '')) {
       req.resume();
@@ -139,6 +143,7 @@ export async function startFaultProxy(target: string, opts: ProxyOptions = {}): 
     host: `127.0.0.1:${port}`,
     injected,
     seen,
+    seenWithQuery,
     authSeen,
     setRules: r => {
       rules = r;
