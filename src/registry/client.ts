@@ -307,38 +307,20 @@ export class RegistryClient {
     return {status: res.status, detail: res.status >= 300 ? registryErrorText(res.body) : ''};
   }
 
-  /** A blob's bytes (following a redirect to storage, without the registry's credentials). */
+  /** A blob's bytes (small blobs: configs): blobStream read whole, retried as one call. */
   async getBlob(repo: Repository, digest: string): Promise<Buffer> {
-    const what = `GET ${repo.registry}/${repo.path} blob ${digest}`;
     return withRetry(
-      what,
+      `GET ${repo.registry}/${repo.path} blob ${digest}`,
       this.policy,
       async () => {
-        const res = await this.call(repo, 'GET', `/blobs/${digest}`, {
-          ok: [301, 302, 303, 307, 308],
-          what,
-          retry: false
-        });
-        let body = res.body;
-        if (res.status >= 300 && res.headers['location']) {
-          // storage (S3, GCS ...) carries its own signature in the URL: the registry's credentials stay home
-          const target = new URL(res.headers['location'], await this.origin(repo.registry));
-          const r = await this.call(repo, 'GET', target.toString(), {what: `${what} (storage)`, retry: false});
-          body = r.body;
-        }
-        if (sha256(body) !== digest)
-          throw new RegistryError(
-            `${repo.registry}/${repo.path} blob ${digest}: content does not match its digest`,
-            0,
-            true
-          );
-        return body;
+        const parts: Buffer[] = [];
+        for await (const chunk of this.blobStream(repo, digest)) parts.push(chunk as Buffer);
+        return Buffer.concat(parts);
       },
       this.opts.log
     );
   }
 
-  /** True when the repository holds the blob. */
   /**
    * A blob as a stream, opened when first read (a storage redirect followed without the registry's credentials) and
    * checked against its digest as it flows: a mismatch fails the stream at its end. Nothing is held in memory, so a
@@ -382,6 +364,7 @@ export class RegistryClient {
     );
   }
 
+  /** True when the repository holds the blob. */
   async hasBlob(repo: Repository, digest: string): Promise<boolean> {
     const res = await this.call(repo, 'HEAD', `/blobs/${digest}`, {
       ok: [404],
@@ -601,7 +584,7 @@ export class RegistryClient {
             : {
                 status: r.status,
                 headers: r.headers,
-                body: Buffer.from(await (r.stream as Readable & {arrayBuffer(): Promise<ArrayBuffer>}).arrayBuffer())
+                body: Buffer.from(await r.stream.arrayBuffer())
               };
       } else res = await this.transport.send(url, {method, headers: h, body: payload, trustHost});
     } catch (e) {

@@ -12,7 +12,6 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import {Readable} from 'node:stream';
 import * as tls from 'node:tls';
 import {Agent, Dispatcher, ProxyAgent, request as undiciRequest} from 'undici';
 import {isLoopbackHost} from '../reference';
@@ -275,8 +274,11 @@ export interface HttpResponse {
   headers: Record<string, string>;
   body: Buffer;
   /** the body as it arrives (a streamed 2xx answer: `body` is then empty) */
-  stream?: Readable;
+  stream?: ResponseBody;
 }
+
+/** undici's response body: a Readable that can also be read whole. */
+export type ResponseBody = Dispatcher.ResponseData['body'];
 
 export interface SendOptions {
   method: string;
@@ -348,12 +350,12 @@ export class Transport {
 
   async send(url: URL | string, o: SendOptions): Promise<HttpResponse> {
     const res = await this.stream(url, o);
-    const body = Buffer.from(await (res.stream as Readable & {arrayBuffer(): Promise<ArrayBuffer>}).arrayBuffer());
+    const body = Buffer.from(await res.stream.arrayBuffer());
     return {status: res.status, headers: res.headers, body};
   }
 
   /** The request, with the answer's body left as a stream (blob copies: no blob is held in memory). */
-  async stream(url: URL | string, o: SendOptions): Promise<HttpResponse & {stream: Readable}> {
+  async stream(url: URL | string, o: SendOptions): Promise<HttpResponse & {stream: ResponseBody}> {
     const u = typeof url === 'string' ? new URL(url) : url;
     const res = await undiciRequest(u, {
       method: o.method,

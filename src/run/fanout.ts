@@ -17,7 +17,7 @@ import {
   stagingPrefix,
   stagingTag
 } from '../plan/staging';
-import {distinctRepos, imagePlatforms, missingPlatforms, normalPlatform, pool} from './publish';
+import {distinctRepos, imagePlatforms, missingPlatforms, normalPlatform, uploadBlobs} from './publish';
 import {TransferProgress} from './progress';
 import {Target} from '../plan/types';
 import {InputError} from '../errors';
@@ -197,26 +197,19 @@ export async function promote(
     manifests.push(m);
   };
   await visit(root);
-  const total = [...blobs.values()].reduce((a, n) => a + n, 0);
   const progress = new TransferProgress(log);
   try {
     // every repository at once, 4 blobs at a time each; a blob flows from the source to the target as it is read
     await Promise.all(
       distinctRepos(targets).map(async t => {
-        const counts = {exists: 0, mounted: 0, uploaded: 0};
-        const sameRegistry = t.repo.registry === source.repo.registry;
-        progress.begin(t.image, total);
-        await pool([...blobs], 4, async ([digest, size]) => {
-          const how = await client.pushBlob(
-            t.repo,
-            digest,
-            size,
-            () => progress.counted(t.image, digest, client.blobStream(source.repo, digest)),
-            sameRegistry ? source.repo.path : undefined
-          );
-          if (how !== 'uploaded') progress.skipped(t.image, digest, size);
-          counts[how]++;
-        });
+        const counts = await uploadBlobs(
+          client,
+          progress,
+          t,
+          [...blobs].map(([digest, size]) => ({digest, size})),
+          d => client.blobStream(source.repo, d),
+          t.repo.registry === source.repo.registry ? source.repo.path : undefined
+        );
         // children before the index that names them (the order visit() found them in)
         for (const m of manifests) await client.putManifest(t.repo, m.digest, m);
         log(

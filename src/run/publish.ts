@@ -5,6 +5,7 @@
  * tag pointed at it (one PUT per tag). Finally every tag is read back and must resolve to the digest.
  */
 import * as fs from 'node:fs';
+import {Readable} from 'node:stream';
 import {cosignSubject} from '../plan/prune';
 import {Target} from '../plan/types';
 import {blobPath, LayoutImage} from '../oci-layout';
@@ -81,26 +82,20 @@ export async function pushByDigest(
     if (!list.some(x => x.repo.path === t.repo.path)) list.push(t);
     byRegistry.set(t.repo.registry, list);
   }
-  const total = image.blobs.reduce((a, b) => a + b.size, 0);
   const progress = new TransferProgress(log);
   try {
     await Promise.all(
       [...byRegistry.values()].map(async list => {
         let first: string | undefined;
         for (const t of list) {
-          const counts = {exists: 0, mounted: 0, uploaded: 0};
-          progress.begin(t.image, total);
-          await pool(image.blobs, 4, async b => {
-            const how = await client.pushBlob(
-              t.repo,
-              b.digest,
-              b.size,
-              () => progress.counted(t.image, b.digest, fs.createReadStream(blobPath(layoutDir, b.digest))),
-              first
-            );
-            if (how !== 'uploaded') progress.skipped(t.image, b.digest, b.size);
-            counts[how]++;
-          });
+          const counts = await uploadBlobs(
+            client,
+            progress,
+            t,
+            image.blobs,
+            d => fs.createReadStream(blobPath(layoutDir, d)),
+            first
+          );
           for (const m of image.manifests) {
             await client.putManifest(t.repo, m.descriptor.digest, {
               digest: m.descriptor.digest,
@@ -118,6 +113,37 @@ export async function pushByDigest(
   } finally {
     progress.stop();
   }
+}
+
+/**
+ * The blobs into one target, 4 at a time, each body counted as it is read; a blob is mounted from `mountFrom` (same
+ * registry) where it can be. How many were uploaded, mounted, or already there.
+ */
+export async function uploadBlobs(
+  client: RegistryClient,
+  progress: TransferProgress,
+  t: Target,
+  blobs: readonly {digest: string; size: number}[],
+  open: (digest: string) => Readable,
+  mountFrom?: string
+): Promise<{exists: number; mounted: number; uploaded: number}> {
+  const counts = {exists: 0, mounted: 0, uploaded: 0};
+  progress.begin(
+    t.image,
+    blobs.reduce((a, b) => a + b.size, 0)
+  );
+  await pool(blobs, 4, async b => {
+    const how = await client.pushBlob(
+      t.repo,
+      b.digest,
+      b.size,
+      () => progress.counted(t.image, b.digest, open(b.digest)),
+      mountFrom
+    );
+    if (how !== 'uploaded') progress.skipped(t.image, b.digest, b.size);
+    counts[how]++;
+  });
+  return counts;
 }
 
 /** Fetches the pushed manifest from one repository, waiting a little for it to become visible. */
@@ -444,20 +470,19 @@ export async function dropStagingTag(
   tagNames: readonly string[],
   log: (s: string) => void
 ): Promise<void> {
-  const stagingTag = STAGING_TAG;
   await Promise.all(
     targets.map(async t => {
       const i = targets.indexOf(t);
       let res: {status: number; detail: string};
       try {
-        res = await client.deleteManifestStatus(t.repo, stagingTag);
+        res = await client.deleteManifestStatus(t.repo, STAGING_TAG);
       } catch (e) {
-        log(`${t.image}:${stagingTag}: kept (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
+        log(`${t.image}:${STAGING_TAG}: kept (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
         return;
       }
       if (res.status !== 202 && res.status !== 200) {
         log(
-          `${t.image}:${stagingTag}: kept (the registry does not delete by tag: ${res.status}${res.detail ? ` ${res.detail}` : ''}); the next run reuses it`
+          `${t.image}:${STAGING_TAG}: kept (the registry does not delete by tag: ${res.status}${res.detail ? ` ${res.detail}` : ''}); the next run reuses it`
         );
         return;
       }
@@ -467,11 +492,11 @@ export async function dropStagingTag(
         const m = staged.manifests[i] as Manifest;
         for (const tag of tagNames) await client.putManifest(t.repo, tag, m);
         log(
-          `${t.image}:${stagingTag}: the registry deleted the manifest with the tag; ${tagNames.join(', ')} put back`
+          `${t.image}:${STAGING_TAG}: the registry deleted the manifest with the tag; ${tagNames.join(', ')} put back`
         );
         return;
       }
-      log(`${t.image}:${stagingTag}: removed`);
+      log(`${t.image}:${STAGING_TAG}: removed`);
     })
   );
 }

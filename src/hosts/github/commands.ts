@@ -95,9 +95,6 @@ export class Commands {
   saveState(name: string, value: string): void {
     this.file('STATE', 'save-state', name, value);
   }
-  getState(name: string): string {
-    return this.env[`STATE_${name}`] ?? '';
-  }
   /** Appends markdown to the job summary; false when the runner gives no summary file. */
   summary(markdown: string): boolean {
     const path = this.env['GITHUB_STEP_SUMMARY'];
